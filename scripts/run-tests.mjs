@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs the test suites with node's own test runner (TypeScript through tsx).
+//   npm test                  unit tests beside the code (src/**/*.test.ts) and test/*.test.ts;
+//                             suites that need PostgreSQL/NATS/Chromium skip unless their env is set
+//   npm test -- FILE...       only those files
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function walk(dir, out = []) {
+  let entries = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const files = args.length ? args : [...walk('src'), ...walk('test')].sort();
+if (!files.length) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);

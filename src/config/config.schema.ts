@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+// One schema describes safecity.yaml. Every object is strict, so an unknown key is an error that names
+// its path, and every field carries a description so the console can build forms from the JSON Schema.
+
+const port = z.number().int().min(0).max(65535);
+
+export const ServerConfig = z
+  .strictObject({
+    host: z.string().default('0.0.0.0').describe('Address the HTTP server listens on.'),
+    port: port.default(8080).describe('TCP port of the HTTP API and console. Overridden by PORT.'),
+    bodyLimitBytes: z
+      .number().int().min(1024).max(64 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe('Largest JSON request body accepted, in bytes. Bulk import routes allow 32 MiB.'),
+    trustProxy: z.boolean().default(false).describe('Take the client address from X-Forwarded-For (behind a reverse proxy).'),
+  })
+  .describe('HTTP server.');
+
+export const DatabaseConfig = z
+  .strictObject({
+    url: z
+      .string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional()
+      .describe('PostgreSQL connection URL. Unset: an embedded PGlite database in <dataDir>/db. Overridden by DATABASE_URL.'),
+    poolSize: z.number().int().min(1).max(200).default(10).describe('PostgreSQL connection pool size per process.'),
+  })
+  .describe('Relational storage.');
+
+export const BusConfig = z
+  .strictObject({
+    natsUrl: z
+      .string().regex(/^nats:\/\//, 'must be a nats:// URL').optional()
+      .describe('NATS server with JetStream. Unset: an in-process bus (one node only). Overridden by NATS_URL.'),
+    stream: z.string().regex(/^[A-Za-z0-9_-]+$/).default('SAFECITY').describe('JetStream stream that holds all safecity subjects.'),
+    maxDeliver: z.number().int().min(1).max(100).default(10).describe('Deliveries of one event before a consumer gives up on it.'),
+    ackWaitMs: z.number().int().min(100).max(600_000).default(30_000).describe('How long a consumer may take to acknowledge an event before it is redelivered.'),
+  })
+  .describe('Event bus.');
+
+export const AuthConfig = z
+  .strictObject({
+    tokenTtlMinutes: z.number().int().min(1).max(60 * 24 * 30).default(12 * 60).describe('Lifetime of a login token, in minutes.'),
+    adminPassword: z
+      .string().min(8, 'must be at least 8 characters').optional()
+      .describe('Password of the first admin user, used only when that user is created. Unset: one is generated and printed once. Overridden by SAFECITY_ADMIN_PASSWORD.'),
+  })
+  .describe('Identity and access.');
+
+export const MapConfig = z
+  .strictObject({
+    tileUrl: z
+      .string().optional()
+      .describe('Raster tile URL template ({z}/{x}/{y}) of a tile server on your network. Unset: an offline base map with no external tiles.'),
+    center: z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]).default([71.55, 33.0]).describe('Initial map centre, [longitude, latitude].'),
+    zoom: z.number().min(0).max(22).default(7).describe('Initial map zoom.'),
+  })
+  .describe('Console map.');
+
+export const ConfigSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default('./data').describe('Folder for the embedded database, recordings and exports. Overridden by SAFECITY_DATA_DIR.'),
+    server: ServerConfig.prefault({}),
+    database: DatabaseConfig.prefault({}),
+    bus: BusConfig.prefault({}),
+    auth: AuthConfig.prefault({}),
+    map: MapConfig.prefault({}),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log verbosity.'),
+  })
+  .describe('safecity.yaml: configuration of one safecity node.');
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(ConfigSchema, { io: 'input' });
+}

@@ -1,0 +1,124 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// Row types of every table, mirroring migrations/*.sql. Each domain's repository is the only code
+// that reads or writes its own tables.
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface OrgUnitTable {
+  id: string;
+  parent_id: string | null;
+  kind: 'province' | 'division' | 'city' | 'police_station';
+  name: string;
+  path: string;
+  lat: number | null;
+  lon: number | null;
+  status: Generated<'active' | 'planned'>;
+  demo: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface SiteTable {
+  id: string;
+  code: string;
+  name: string;
+  city_id: string;
+  police_station_id: string | null;
+  scope_path: string;
+  lat: number;
+  lon: number;
+  address: string | null;
+  phase: Generated<number>;
+  status: Generated<'active' | 'planned' | 'decommissioned'>;
+  owner: Generated<'government' | 'commercial'>;
+  planned_cameras: number | null;
+  demo: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface StreamRow {
+  role: 'record' | 'detect' | 'live';
+  url: string;
+}
+
+export interface CameraTable {
+  id: string;
+  code: string;
+  site_id: string;
+  name: string;
+  kind: 'fixed' | 'ptz' | 'dome' | 'anpr';
+  resolution: string;
+  owner: 'government' | 'commercial';
+  phase: Generated<number>;
+  status: Generated<'online' | 'offline' | 'unknown' | 'maintenance' | 'planned'>;
+  streams: Json<StreamRow[]>;
+  lat: number;
+  lon: number;
+  heading: number | null;
+  demo: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface UserTable {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string | null;
+  role: string;
+  scope_path: string;
+  disabled: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AuthTokenTable {
+  id: string;
+  user_id: string;
+  kind: 'session' | 'api_key';
+  token_hash: string;
+  name: string | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  seq: ColumnType<number, number, never>;
+  at: ColumnType<Date, Date, never>;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  action: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  target_type: string | null;
+  target_id: string | null;
+  scope_path: string | null;
+  ip: string | null;
+  reason: string | null;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface SchemaMigrationTable {
+  version: number;
+  name: string;
+  checksum: string;
+  applied_at: CreatedAt;
+}
+
+export interface DB {
+  org_units: OrgUnitTable;
+  sites: SiteTable;
+  cameras: CameraTable;
+  users: UserTable;
+  auth_tokens: AuthTokenTable;
+  audit_log: AuditLogTable;
+  schema_migrations: SchemaMigrationTable;
+}
