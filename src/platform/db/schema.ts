@@ -59,6 +59,7 @@ export interface CameraTable {
   lat: number;
   lon: number;
   heading: number | null;
+  retention_days: number | null;
   demo: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
@@ -113,7 +114,7 @@ export interface SchemaMigrationTable {
   applied_at: CreatedAt;
 }
 
-export interface DB {
+export interface DB extends VideoDB {
   org_units: OrgUnitTable;
   sites: SiteTable;
   cameras: CameraTable;
@@ -121,4 +122,67 @@ export interface DB {
   auth_tokens: AuthTokenTable;
   audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationTable;
+}
+
+export interface CameraLeaseTable {
+  camera_id: string;
+  worker_id: string;
+  expires_at: Date;
+  acquired_at: CreatedAt;
+}
+
+export interface CameraHealthTable {
+  camera_id: string;
+  status: 'online' | 'offline';
+  fps: number | null;
+  bitrate_kbps: number | null;
+  last_frame_at: Date | null;
+  reconnects: Generated<number>;
+  status_since: Date;
+  worker_id: string | null;
+  updated_at: UpdatedAt;
+}
+
+export interface CameraStatusLogTable {
+  id: Generated<number>;
+  camera_id: string;
+  status: 'online' | 'offline';
+  at: Date;
+  reason: string | null;
+}
+
+export interface RecordingSegmentTable {
+  id: Generated<number>;
+  camera_id: string;
+  start_at: Date;
+  end_at: Date;
+  bytes: number;
+  path: string;
+  legal_hold: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface VideoExportTable {
+  id: string;
+  camera_id: string;
+  from_at: Date;
+  to_at: Date;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  progress: Generated<number>;
+  path: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  requested_by: string;
+  reason: string | null;
+  created_at: CreatedAt;
+  finished_at: Date | null;
+}
+
+export interface VideoDB {
+  camera_leases: CameraLeaseTable;
+  camera_health: CameraHealthTable;
+  camera_status_log: CameraStatusLogTable;
+  recording_segments: RecordingSegmentTable;
+  video_exports: VideoExportTable;
 }
