@@ -56,6 +56,18 @@ export const MapConfig = z
   })
   .describe('Console map.');
 
+export const VideoConfig = z
+  .strictObject({
+    ingest: z.boolean().default(true).describe('Run camera ingest (recording, live, health) on this node. Several nodes share cameras through leases.'),
+    segmentSeconds: z.number().int().min(2).max(300).default(10).describe('Length of one recording segment, in seconds.'),
+    retentionDays: z.number().int().min(1).max(3650).default(30).describe('Days recordings are kept, unless a camera sets its own retention.'),
+    quotaBytes: z.number().int().min(1024 * 1024).optional().describe('Disk quota for recordings on this node, in bytes; oldest segments are evicted first (never those under legal hold). Unset: no quota.'),
+    stallTimeoutSeconds: z.number().min(2).max(300).default(8).describe('A camera whose ingest makes no progress for this long is marked offline and restarted.'),
+    leaseSeconds: z.number().int().min(5).max(600).default(15).describe('How long a worker owns a camera ingest without renewing its lease.'),
+    maxCamerasPerWorker: z.number().int().min(1).max(10_000).default(200).describe('Most cameras one worker process ingests.'),
+  })
+  .describe('Video ingest, recording and playback.');
+
 export const ConfigSchema = z
   .strictObject({
     dataDir: z.string().min(1).default('./data').describe('Folder for the embedded database, recordings and exports. Overridden by SAFECITY_DATA_DIR.'),
@@ -64,6 +76,7 @@ export const ConfigSchema = z
     bus: BusConfig.prefault({}),
     auth: AuthConfig.prefault({}),
     map: MapConfig.prefault({}),
+    video: VideoConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log verbosity.'),
   })
   .describe('safecity.yaml: configuration of one safecity node.');
