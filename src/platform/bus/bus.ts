@@ -23,6 +23,14 @@ export interface SubscribeOptions {
   durable?: string;
 }
 
+/** Durable names become JetStream consumer names, so both adapters accept only what NATS does. */
+export function checkDurableName(name: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new Error(`durable: "${name}" must be 1-64 letters, digits, _ or - (no dots, spaces or wildcards)`);
+  }
+  return name;
+}
+
 export interface Subscription {
   unsubscribe(): Promise<void>;
 }
