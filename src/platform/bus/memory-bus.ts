@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BusEvent, EventBus, Handler, SubjectFilter, SubscribeOptions, Subscription } from './bus.ts';
+import { checkDurableName, type BusEvent, type EventBus, type Handler, type SubjectFilter, type SubscribeOptions, type Subscription } from './bus.ts';
 import { checkPayload, subjectMatches, type Payload, type Subject } from './events.ts';
 
 interface Member {
@@ -69,6 +69,7 @@ export class MemoryBus implements EventBus {
       this.ephemerals.add(entry);
       return { unsubscribe: async () => void this.ephemerals.delete(entry) };
     }
+    checkDurableName(options.durable);
     let d = this.durables.get(options.durable);
     if (!d) {
       d = { filter, members: [], next: 0, queue: [], draining: false };
