@@ -1,1 +1,150 @@
-console.log("main", process.argv.slice(2))
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config/config.ts';
+import { configJsonSchema, type Config } from './config/config.schema.ts';
+import { createPlatform, startPlatform, type Platform } from './server.ts';
+import { openDatabase } from './platform/db/database.ts';
+import { migrate } from './platform/db/migrate.ts';
+
+const HELP = `safecity — Safe City platform
+
+usage: safecity <command> [options]
+
+commands:
+  demo                  start the platform with the demo city (KP network, simulated cameras)
+  serve                 start the platform
+  migrate               apply database migrations and exit
+  config schema         print the JSON Schema of safecity.yaml
+  config check          validate the configuration and print it (secrets hidden)
+  audit verify          check the audit log's hash chain; exit 1 naming the first bad row
+  import cameras FILE   import cameras from CSV or GeoJSON (all or nothing)
+  import sites FILE     import sites from CSV or GeoJSON (all or nothing)
+
+options:
+  --config FILE         configuration file (default: $SAFECITY_CONFIG or ./safecity.yaml if present)
+  -h, --help            show this help
+
+environment: DATABASE_URL, NATS_URL, SAFECITY_DATA_DIR, PORT, SAFECITY_ADMIN_PASSWORD override the file.`;
+
+/** A mistake the user made on the command line: one line, exit 2. */
+class UsageError extends Error {}
+
+const log = (message: string) => console.log(`[safecity] ${message}`);
+
+function hideSecrets(config: Config): unknown {
+  return JSON.parse(JSON.stringify(config, (key, value) => {
+    if (key === 'adminPassword' && value) return '***';
+    if ((key === 'url' || key === 'natsUrl') && typeof value === 'string') return value.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+    return value;
+  }));
+}
+
+async function withPlatform<T>(config: Config, fn: (p: Platform) => Promise<T>): Promise<T> {
+  const platform = await createPlatform({ config });
+  try {
+    return await fn(platform);
+  } finally {
+    await platform.close();
+  }
+}
+
+async function serve(config: Config, demo: boolean): Promise<void> {
+  const running = await startPlatform({ config, demo, log });
+  if (running.generatedAdminPassword) {
+    console.log(`\n  First start: user "admin" was created with password: ${running.generatedAdminPassword}\n  It is shown only this once. Set SAFECITY_ADMIN_PASSWORD to choose it yourself.\n`);
+  }
+  log(`console and API at ${running.url}  (OpenAPI: ${running.url}/openapi.json)`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  const [command, sub, ...rest] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    console.log(HELP);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  const config = () => loadConfig(parsed.values.config);
+
+  switch (command) {
+    case 'serve':
+    case 'demo':
+      if (sub) throw new UsageError(`${command} takes no arguments (got "${sub}")`);
+      await serve(config(), command === 'demo');
+      return -1; // keeps running
+    case 'migrate': {
+      const c = config();
+      const database = await openDatabase({ url: c.database.url, dataDir: c.dataDir });
+      try {
+        const n = await migrate(database.db, undefined, log);
+        log(n ? `${n} migration(s) applied to ${database.location}` : `database ${database.location} is up to date`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'config':
+      if (sub === 'schema') {
+        console.log(JSON.stringify(configJsonSchema(), null, 2));
+        return 0;
+      }
+      if (sub === 'check') {
+        console.log(JSON.stringify(hideSecrets(config()), null, 2));
+        return 0;
+      }
+      throw new UsageError(`config: expected "schema" or "check", got ${sub ? `"${sub}"` : 'nothing'}`);
+    case 'audit': {
+      if (sub !== 'verify') throw new UsageError(`audit: expected "verify", got ${sub ? `"${sub}"` : 'nothing'}`);
+      return withPlatform(config(), async (p) => {
+        const result = await p.audit.verify((rows) => process.stderr.write(`\r[safecity] verified ${rows} rows`));
+        process.stderr.write('\n');
+        if (result.ok) {
+          console.log(`audit log intact: ${result.rows} rows verified`);
+          return 0;
+        }
+        console.log(`audit log BROKEN at row ${result.brokenAt!.seq}: ${result.brokenAt!.problem} (${result.rows} rows verified before it)`);
+        return 1;
+      });
+    }
+    case 'import': {
+      if (sub !== 'cameras' && sub !== 'sites') throw new UsageError(`import: expected "cameras" or "sites", got ${sub ? `"${sub}"` : 'nothing'}`);
+      if (rest.length !== 1) throw new UsageError(`import ${sub}: expected one FILE`);
+      return importFile(config(), sub, rest[0]);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (try safecity --help)`);
+  }
+}
+
+async function importFile(_config: Config, _kind: 'cameras' | 'sites', _file: string): Promise<number> {
+  throw new UsageError('import: the network domain is not wired yet');
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`safecity: ${err.message}`);
+      process.exit(2);
+    }
+    console.error('safecity: failed:', err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { sql } from 'kysely';
+import type { Config } from './config/config.schema.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
+import { registerAuditRoutes } from './audit/audit.routes.ts';
+import { AuditService } from './audit/audit.service.ts';
+import { IdentityRepository } from './identity/identity.repository.ts';
+import { registerIdentityRoutes } from './identity/identity.routes.ts';
+import { IdentityService } from './identity/identity.service.ts';
+import type { EventBus } from './platform/bus/bus.ts';
+import { createBus } from './platform/bus/create-bus.ts';
+import { openDatabase, type Database } from './platform/db/database.ts';
+import { migrate } from './platform/db/migrate.ts';
+import { buildHttpApp, type App } from './platform/http/app.ts';
+import { registerSystemRoutes } from './system/system.routes.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export type Log = (message: string) => void;
+
+/** Everything one node runs, built from config. The composition root: nothing else wires services. */
+export interface Platform {
+  config: Config;
+  database: Database;
+  bus: EventBus;
+  audit: AuditService;
+  identity: IdentityService;
+  app: App;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  config: Config;
+  log?: Log;
+}
+
+/** Opens storage (running migrations) and the bus, builds the services. Does not listen. */
+export async function createPlatform({ config, log = () => {} }: PlatformOptions): Promise<Platform> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const database = await openDatabase({ url: config.database.url, dataDir: config.dataDir, poolSize: config.database.poolSize });
+  const closers: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    log(`storage: ${database.kind} (${database.location})`);
+    await migrate(database.db, undefined, log);
+    const bus = await createBus(config.bus);
+    closers.unshift(() => bus.close());
+    log(`event bus: ${bus.kind}`);
+
+    const audit = new AuditService(new AuditRepository(database.db));
+    const identity = new IdentityService(new IdentityRepository(database.db), audit, { tokenTtlMinutes: config.auth.tokenTtlMinutes });
+
+    const app = await buildHttpApp({ config, audit, authenticate: (token, ip) => identity.authenticate(token, ip) });
+    closers.unshift(() => app.close());
+    registerSystemRoutes(app, {
+      config,
+      dbKind: database.kind,
+      busKind: bus.kind,
+      version: VERSION,
+      startedAt: new Date(),
+      checkDb: async () => void (await sql`select 1`.execute(database.db)),
+    });
+    registerIdentityRoutes(app, identity);
+    registerAuditRoutes(app, audit);
+
+    let closed = false;
+    return {
+      config, database, bus, audit, identity, app,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const close of closers) await close().catch((err) => log(`shutdown: ${(err as Error).message}`));
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => {});
+    throw err;
+  }
+}
+
+export interface StartOptions extends PlatformOptions {
+  /** Seed the demo city (idempotent) before serving. */
+  demo?: boolean;
+}
+
+export interface Running {
+  platform: Platform;
+  url: string;
+  /** Set when this start created the admin with a generated password (print it once). */
+  generatedAdminPassword?: string;
+  close(): Promise<void>;
+}
+
+/** Creates the platform, bootstraps the first admin, optionally seeds the demo city, and listens. */
+export async function startPlatform(options: StartOptions): Promise<Running> {
+  const { config, log = () => {} } = options;
+  const platform = await createPlatform(options);
+  try {
+    const admin = await platform.identity.bootstrapAdmin(config.auth.adminPassword);
+    if (admin.created) log(admin.generatedPassword ? 'created user admin (generated password below)' : 'created user admin');
+    const address = await platform.app.listen({ host: config.server.host, port: config.server.port });
+    const port = new URL(address).port;
+    const url = `http://127.0.0.1:${port}`;
+    log(`listening on ${config.server.host}:${port}`);
+    return { platform, url, generatedAdminPassword: admin.generatedPassword, close: () => platform.close() };
+  } catch (err) {
+    await platform.close();
+    throw err;
+  }
+}
