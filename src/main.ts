@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { loadConfig, ConfigError } from './config/config.ts';
 import { configJsonSchema, type Config } from './config/config.schema.ts';
 import { createPlatform, startPlatform, type Platform } from './server.ts';
@@ -18,6 +19,7 @@ commands:
   audit verify          check the audit log's hash chain; exit 1 naming the first bad row
   import cameras FILE   import cameras from CSV or GeoJSON (all or nothing)
   import sites FILE     import sites from CSV or GeoJSON (all or nothing)
+  sql "QUERY"           run one SQL statement on the configured database and print the rows (operators' tool)
 
 options:
   --config FILE         configuration file (default: $SAFECITY_CONFIG or ./safecity.yaml if present)
@@ -125,6 +127,19 @@ export async function run(argv: string[]): Promise<number> {
       if (sub !== 'cameras' && sub !== 'sites') throw new UsageError(`import: expected "cameras" or "sites", got ${sub ? `"${sub}"` : 'nothing'}`);
       if (rest.length !== 1) throw new UsageError(`import ${sub}: expected one FILE`);
       return importFile(config(), sub, rest[0]);
+    }
+    case 'sql': {
+      if (!sub || rest.length) throw new UsageError('sql: expected one quoted SQL statement');
+      const c = config();
+      const database = await openDatabase({ url: c.database.url, dataDir: c.dataDir });
+      try {
+        const result = await sql.raw(sub).execute(database.db);
+        if (result.rows.length) console.table(result.rows);
+        else console.log(`ok${result.numAffectedRows !== undefined ? `, ${result.numAffectedRows} row(s) affected` : ''}`);
+      } finally {
+        await database.close();
+      }
+      return 0;
     }
     default:
       throw new UsageError(`unknown command "${command}" (try safecity --help)`);

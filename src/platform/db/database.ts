@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -47,12 +47,55 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const { PGlite } = await import('@electric-sql/pglite');
   let dir: string | undefined;
+  let unlock = () => {};
   if (options.dataDir) {
     dir = join(options.dataDir, 'db');
     mkdirSync(dir, { recursive: true });
+    unlock = lockDir(dir);
   }
-  const pglite = new PGlite(dir, { parsers: { [INT8]: (v: string) => Number(v) } });
-  await pglite.waitReady;
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', location: dir ?? 'memory', close: () => db.destroy() };
+  try {
+    const pglite = new PGlite(dir, { parsers: { [INT8]: (v: string) => Number(v) } });
+    await pglite.waitReady;
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      kind: 'pglite',
+      location: dir ?? 'memory',
+      close: async () => {
+        await db.destroy();
+        unlock();
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The embedded database belongs to one process at a time (two would corrupt it). A lock file with
+ * the owner's pid makes a second opener fail with a clear message instead.
+ */
+function lockDir(dir: string): () => void {
+  const file = join(dir, 'safecity.lock');
+  let owner: number | undefined;
+  try {
+    owner = Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    owner = undefined;
+  }
+  if (owner && owner !== process.pid && alive(owner)) {
+    throw new Error(`embedded database ${dir} is in use by process ${owner} (a running safecity); stop it first, or use PostgreSQL (DATABASE_URL) to share one database between processes`);
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
 }
