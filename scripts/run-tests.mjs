@@ -24,7 +24,7 @@ function walk(dir, out = []) {
 }
 
 const args = process.argv.slice(2);
-const files = args.length ? args : [...walk('src'), ...walk('test')].sort();
+const files = args.length ? args : [...walk('src'), ...walk('test'), ...walk('web/src')].sort();
 if (!files.length) {
   console.error('no test files found');
   process.exit(1);
