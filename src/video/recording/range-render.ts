@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { probe, runFfmpeg, type MediaTools } from './ffmpeg.ts';
+import { TOUCH_MS } from './timeline.ts';
+
+// Turns the recorded segments of a period into one MP4 of exactly that period, without re-encoding
+// video. Measured on ffmpeg 5.1 (see the test beside this file):
+//  - the concat demuxer's `inpoint` on MPEG-TS lands on whatever packet precedes the time, usually not
+//    a keyframe, so a copy loses everything up to the next keyframe (0.5 s of a 1 s GOP, typically);
+//  - instead every packet of the first segment is kept and shifted with `-itsoffset` so the requested
+//    start is t=0: the keyframe and the frames before the start get negative timestamps, and the MP4
+//    muxer hides them behind an edit list. A player decodes from the keyframe and shows from the exact
+//    frame; the file is at most one segment larger. `-t` cuts the end.
+//  - a gap between segments is kept as time: the segment before it gets a concat `duration` reaching to
+//    the next start, so its last frame holds through the gap and t in the file is always `from + t`
+//    on the wall clock. A start before the first segment becomes an empty edit (black) the same way.
+
+export interface StoredSegment {
+  id: number;
+  start_at: Date;
+  end_at: Date;
+  bytes: number;
+  /** Relative to the data folder. */
+  path: string;
+}
+
+export interface RangePlan {
+  /** The ffconcat script, absolute paths. */
+  script: string;
+  /** Seconds to add to the first segment's timestamps so `from` becomes 0 (negative: start lies inside it). */
+  offsetSeconds: number;
+  durationSeconds: number;
+  firstFile: string;
+}
+
+/** Resolves a segment's stored path inside the data folder; a path that escapes it is refused. */
+export function segmentFile(dataDir: string, path: string): string {
+  const root = resolve(dataDir);
+  const file = resolve(root, path);
+  const rel = relative(root, file);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`segment path ${JSON.stringify(path)} is outside the data folder`);
+  return file;
+}
+
+function quote(file: string): string {
+  return `'${file.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The concat script and timing for [from, to) over `segments` (only those overlapping are used). */
+export function planRange(dataDir: string, segments: readonly StoredSegment[], from: Date, to: Date): RangePlan | null {
+  const used = segments
+    .filter((s) => s.end_at > from && s.start_at < to)
+    .sort((a, b) => a.start_at.getTime() - b.start_at.getTime());
+  if (!used.length) return null;
+  const lines = ['ffconcat version 1.0'];
+  used.forEach((s, i) => {
+    lines.push(`file ${quote(segmentFile(dataDir, s.path))}`);
+    const next = used[i + 1];
+    if (next && next.start_at.getTime() - s.end_at.getTime() > TOUCH_MS) {
+      lines.push(`duration ${((next.start_at.getTime() - s.start_at.getTime()) / 1000).toFixed(3)}`);
+    }
+  });
+  return {
+    script: lines.join('\n') + '\n',
+    offsetSeconds: (used[0].start_at.getTime() - from.getTime()) / 1000,
+    durationSeconds: (to.getTime() - from.getTime()) / 1000,
+    firstFile: segmentFile(dataDir, used[0].path),
+  };
+}
+
+const MP4_AUDIO = new Set(['aac', 'mp3']);
+
+async function outputArgs(tools: MediaTools, firstFile: string): Promise<string[]> {
+  // Without ffprobe (the npm build of ffmpeg) the streams are unknown: map audio if there is any and
+  // transcode it, which is right for every camera codec.
+  if (!tools.ffprobe) return ['-map', '0:v:0', '-c:v', 'copy', '-map', '0:a:0?', '-c:a', 'aac', '-b:a', '64k'];
+  const { streams } = await probe(tools, firstFile);
+  const video = streams.find((s) => s.codec_type === 'video');
+  if (!video) throw new Error(`${firstFile} has no video stream`);
+  const args = ['-map', '0:v:0', '-c:v', 'copy'];
+  // Safari plays HEVC in MP4 only when the sample entry is hvc1.
+  if (video.codec_name === 'hevc') args.push('-tag:v', 'hvc1');
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  if (audio) {
+    // MP2, AC-3, G.711 … don't play in a browser; audio is small, so transcode it.
+    args.push('-map', '0:a:0', ...(MP4_AUDIO.has(audio.codec_name) ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', '64k']));
+  }
+  return args;
+}
+
+export interface RenderOptions {
+  /** Fraction done, 0..1. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Writes the MP4 of `plan` to `out` atomically (a partial file never has the final name). */
+export async function renderRange(tools: MediaTools, plan: RangePlan, out: string, options: RenderOptions = {}): Promise<void> {
+  const tmp = `${out}.${randomBytes(6).toString('hex')}`;
+  const script = `${tmp}.ffconcat`;
+  const part = `${tmp}.part`;
+  try {
+    await writeFile(script, plan.script);
+    const args = [
+      '-itsoffset', plan.offsetSeconds.toFixed(3),
+      '-f', 'concat', '-safe', '0', '-i', script,
+      ...(await outputArgs(tools, plan.firstFile)),
+      '-t', plan.durationSeconds.toFixed(3),
+      '-movflags', '+faststart',
+      '-f', 'mp4', '-y', part,
+    ];
+    const { onProgress } = options;
+    await runFfmpeg(tools, args, {
+      signal: options.signal,
+      onProgress: onProgress && ((s) => onProgress(Math.min(1, Math.max(0, s / plan.durationSeconds)))),
+    });
+    await rename(part, out);
+  } finally {
+    await rm(script, { force: true });
+    await rm(part, { force: true });
+  }
+}
