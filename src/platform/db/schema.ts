@@ -177,6 +177,8 @@ export interface VideoExportTable {
   reason: string | null;
   created_at: CreatedAt;
   finished_at: Date | null;
+  /** Touched by the runner while it works (0003). */
+  updated_at: UpdatedAt;
 }
 
 export interface VideoDB {
