@@ -111,6 +111,12 @@ export function MapPage({ focusCameraId }: { focusCameraId: string | null }) {
   }, [map]);
 
   useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setSelection(null);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => {
     if (!map || !data) return;
     const at = selection && positionOf(data, selection);
     setSourceData(map, SOURCES.selection, {

@@ -23,6 +23,8 @@ export function CameraFilters({ query, cities, onChange }: Props) {
     return () => clearTimeout(timer);
   }, [text, query.q, onChange]);
 
+  const active = Boolean(query.city || query.siteId || query.status || query.kind || query.owner || query.q);
+
   const select = <K extends 'city' | 'status' | 'kind' | 'owner'>(key: K, label: string, options: { value: string; label: string }[]) => (
     <label className="filter">
       <span>{label}</span>
@@ -47,6 +49,11 @@ export function CameraFilters({ query, cities, onChange }: Props) {
       {select('status', 'Status', CAMERA_STATUSES.map((s) => ({ value: s, label: statusLabel(s) })))}
       {select('kind', 'Kind', CAMERA_KINDS.map((k) => ({ value: k, label: k.toUpperCase() })))}
       {select('owner', 'Owner', OWNERS.map((o) => ({ value: o, label: o[0].toUpperCase() + o.slice(1) })))}
+      {active && (
+        <button type="button" className="btn btn-small" onClick={() => onChange({ city: undefined, siteId: undefined, status: undefined, kind: undefined, owner: undefined, q: undefined })}>
+          Clear filters
+        </button>
+      )}
     </div>
   );
 }
