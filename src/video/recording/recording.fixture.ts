@@ -2,7 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db } from '../../platform/db/database.ts';
+import { AuditRepository } from '../../audit/audit.repository.ts';
+import { AuditService } from '../../audit/audit.service.ts';
+import type { Actor } from '../../identity/actor.ts';
+import { ROLE_PERMISSIONS, type Role } from '../../identity/permissions.ts';
+import { createNetworkServices, type NetworkServices } from '../../network/network.module.ts';
+import { MemoryBus } from '../../platform/bus/memory-bus.ts';
+import { openDatabase, type Database, type Db } from '../../platform/db/database.ts';
+import { migrate } from '../../platform/db/migrate.ts';
 
 // For tests: real recordings made the way the ingest makes them (H.264 in MPEG-TS, cut by ffmpeg's
 // segment muxer), filed under <dataDir>/recordings/<camera>/<day>/<epochMs>.ts, plus the rows for a
@@ -33,7 +40,7 @@ export function encodeSegments(options: EncodeOptions): { dir: string; files: st
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', ...audio,
     '-t', String(options.seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-g', '25', '-pix_fmt', 'yuv420p',
     ...(options.mp2Audio ? ['-c:a', 'mp2'] : []),
     '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts',
     join(dir, 'seg%05d.ts'),
@@ -78,4 +85,32 @@ export async function seedCameras(db: Db, cameraIds: string[], retentionDays: Ar
 
 export async function insertSegments(db: Db, rows: FixtureSegment[]): Promise<void> {
   if (rows.length) await db.insertInto('recording_segments').values(rows).execute();
+}
+
+/** An actor of `role` in `scopePath`, as the auth hook would build it. */
+export function actorFor(role: Role, scopePath = 'kp', userId = `${role}-1`): Actor {
+  return { userId, username: userId, role, scopePath, permissions: new Set(ROLE_PERMISSIONS[role]) };
+}
+
+export interface RecordingHarness {
+  database: Database;
+  audit: AuditService;
+  network: NetworkServices;
+  close(): Promise<void>;
+}
+
+/** A migrated in-memory database with the real audit and network services over it. */
+export async function recordingHarness(): Promise<RecordingHarness> {
+  const database = await openDatabase({});
+  await migrate(database.db);
+  const audit = new AuditService(new AuditRepository(database.db));
+  const bus = new MemoryBus();
+  const network = createNetworkServices({ db: database.db, audit, bus });
+  return {
+    database, audit, network,
+    async close() {
+      await bus.close();
+      await database.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
-// What was recorded in a period, as ranges and the gaps between them. Pure: the service feeds it the
-// segment rows; playback and export use the same merge rule, so a "range" means one thing everywhere.
+// What was recorded in a period, as ranges and the gaps between them. The repository merges the
+// segments into runs; this clips them to the period and finds the gaps. Playback and export use the
+// same touch rule, so a "range" means one thing everywhere.
 
 /** Segments whose ends lie this close together play as one range: an ingest restart or a late segment
  *  close leaves a few hundred milliseconds between files, which is not a gap anyone wants to see. */
@@ -10,42 +11,48 @@ export interface TimeRange {
   to: Date;
 }
 
-export interface SegmentSpan {
-  start_at: Date;
-  end_at: Date;
+export interface Timeline {
+  ranges: TimeRange[];
+  gaps: TimeRange[];
+  segments: number;
 }
 
-/** Merges segments (any order, may overlap) into ranges clipped to [from, to]. */
-export function recordedRanges(segments: readonly SegmentSpan[], from: Date, to: Date): TimeRange[] {
-  const sorted = [...segments].sort((a, b) => a.start_at.getTime() - b.start_at.getTime());
-  const ranges: TimeRange[] = [];
-  let open: { from: number; to: number } | undefined;
-  for (const s of sorted) {
-    const start = s.start_at.getTime();
-    const end = s.end_at.getTime();
-    if (open && start - open.to <= TOUCH_MS) {
-      open.to = Math.max(open.to, end);
-      continue;
+export interface Run {
+  from_at: Date;
+  to_at: Date;
+  segments: number;
+}
+
+/** Merges segments sorted by start into runs, by the same rule the repository applies in SQL. */
+export function runsOf(segments: ReadonlyArray<{ start_at: Date; end_at: Date }>): Run[] {
+  const runs: Run[] = [];
+  for (const s of segments) {
+    const last = runs[runs.length - 1];
+    if (last && s.start_at.getTime() - last.to_at.getTime() <= TOUCH_MS) {
+      if (s.end_at > last.to_at) last.to_at = s.end_at;
+      last.segments++;
+    } else {
+      runs.push({ from_at: s.start_at, to_at: s.end_at, segments: 1 });
     }
-    if (open) ranges.push(clip(open, from, to));
-    open = { from: start, to: end };
   }
-  if (open) ranges.push(clip(open, from, to));
-  return ranges.filter((r) => r.to > r.from);
+  return runs;
 }
 
-function clip(r: { from: number; to: number }, from: Date, to: Date): TimeRange {
-  return { from: new Date(Math.max(r.from, from.getTime())), to: new Date(Math.min(r.to, to.getTime())) };
-}
-
-/** The parts of [from, to] that no range covers. */
-export function gapsBetween(ranges: readonly TimeRange[], from: Date, to: Date): TimeRange[] {
+/** Runs (ascending, not overlapping) clipped to [from, to], and the parts of [from, to] they leave. */
+export function timelineOf(runs: readonly Run[], from: Date, to: Date): Timeline {
+  const ranges: TimeRange[] = [];
   const gaps: TimeRange[] = [];
   let cursor = from.getTime();
-  for (const r of ranges) {
-    if (r.from.getTime() > cursor) gaps.push({ from: new Date(cursor), to: r.from });
-    cursor = Math.max(cursor, r.to.getTime());
+  let segments = 0;
+  for (const run of runs) {
+    segments += run.segments;
+    const start = Math.max(run.from_at.getTime(), from.getTime());
+    const end = Math.min(run.to_at.getTime(), to.getTime());
+    if (end <= start) continue;
+    if (start > cursor) gaps.push({ from: new Date(cursor), to: new Date(start) });
+    ranges.push({ from: new Date(start), to: new Date(end) });
+    cursor = Math.max(cursor, end);
   }
   if (to.getTime() > cursor) gaps.push({ from: new Date(cursor), to });
-  return gaps;
+  return { ranges, gaps, segments };
 }
