@@ -62,6 +62,7 @@ export const VideoConfig = z
     segmentSeconds: z.number().int().min(2).max(300).default(10).describe('Length of one recording segment, in seconds.'),
     retentionDays: z.number().int().min(1).max(3650).default(30).describe('Days recordings are kept, unless a camera sets its own retention.'),
     quotaBytes: z.number().int().min(1024 * 1024).optional().describe('Disk quota for recordings on this node, in bytes; oldest segments are evicted first (never those under legal hold). Unset: no quota.'),
+    retentionIntervalSeconds: z.number().int().min(10).max(86_400).default(300).describe('Seconds between sweeps that delete recordings past retention or over the quota.'),
     stallTimeoutSeconds: z.number().min(2).max(300).default(8).describe('A camera whose ingest makes no progress for this long is marked offline and restarted.'),
     leaseSeconds: z.number().int().min(5).max(600).default(15).describe('How long a worker owns a camera ingest without renewing its lease.'),
     maxCamerasPerWorker: z.number().int().min(1).max(10_000).default(200).describe('Most cameras one worker process ingests.'),
