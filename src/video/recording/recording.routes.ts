@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { Permission } from '../../identity/permissions.ts';
+import { requires } from '../../platform/http/access.ts';
+import type { App } from '../../platform/http/app.ts';
+import type { ExportService } from './export.service.ts';
+import { sendFileRange } from './http-range.ts';
+import type { PlaybackService } from './playback.service.ts';
+import type { TimeRange } from './timeline.ts';
+
+// Recorded video over HTTP: the timeline of a period, playback of any range as one seekable MP4, and
+// evidence exports. Scope and audit are the services' business; a camera outside the caller's scope
+// answers 404 like a missing one. Playback and download take `?token=` too, since a <video> or <a>
+// element can't send an Authorization header.
+
+const tags = ['video'];
+const PLAYBACK = { access: requires(Permission.VideoPlayback) };
+const EXPORT = { access: requires(Permission.VideoExport) };
+
+const Instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone, e.g. 2025-03-01T10:00:00Z' }).transform((s) => new Date(s));
+const CameraParams = z.strictObject({ id: z.string().min(1).max(100) });
+const ExportParams = z.strictObject({ id: z.uuid() });
+const Period = z.strictObject({ from: Instant, to: Instant });
+const Token = z.string().max(4096).optional();
+
+const RangeJson = z.object({ from: z.string(), to: z.string() });
+const TimelineJson = z.object({ ranges: z.array(RangeJson), gaps: z.array(RangeJson), segments: z.number() });
+const ExportJson = z.object({
+  id: z.string(),
+  cameraId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  status: z.enum(['pending', 'running', 'done', 'failed']),
+  progress: z.number(),
+  bytes: z.number().nullable(),
+  sha256: z.string().nullable(),
+  error: z.string().nullable(),
+  reason: z.string().nullable(),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+const iso = (ranges: TimeRange[]) => ranges.map((r) => ({ from: r.from.toISOString(), to: r.to.toISOString() }));
+
+export function registerRecordingRoutes(app: App, deps: { playback: PlaybackService; exports: ExportService }): void {
+  const { playback, exports } = deps;
+
+  app.get('/api/cameras/:id/timeline', {
+    config: PLAYBACK,
+    schema: {
+      tags,
+      summary: 'What a camera recorded in a period: merged ranges, the gaps between them, and the segment count. Gaps end now.',
+      params: CameraParams,
+      querystring: Period,
+      response: { 200: TimelineJson },
+    },
+  }, async (req) => {
+    const t = await playback.timeline(req.actor, req.params.id, req.query.from, req.query.to);
+    return { ranges: iso(t.ranges), gaps: iso(t.gaps), segments: t.segments };
+  });
+
+  app.get('/api/cameras/:id/playback.mp4', {
+    config: { ...PLAYBACK, tokenInQuery: true },
+    schema: {
+      tags,
+      summary: 'Recorded video of exactly [from, to) as one MP4 (stream copy, faststart), with byte ranges for seeking. '
+        + 'Time in the file is from + t; gaps hold the last frame. X-Recorded-Ranges lists the recorded parts.',
+      params: CameraParams,
+      querystring: Period.extend({ token: Token }),
+    },
+  }, async (req, reply) => {
+    const range = req.headers.range;
+    const file = await playback.playback(req.actor, req.params.id, req.query.from, req.query.to, range);
+    return sendFileRange(reply, range, file.file, file.bytes, {
+      contentType: 'video/mp4',
+      headers: {
+        // The file for a range only changes when its segments do, and then its name changes too.
+        'cache-control': 'private, max-age=3600',
+        'x-recorded-ranges': iso(file.recorded).map((r) => `${r.from}/${r.to}`).join(','),
+      },
+    });
+  });
+
+  app.post('/api/cameras/:id/exports', {
+    config: EXPORT,
+    schema: {
+      tags,
+      summary: 'Export a period as one MP4 for evidence. Runs in the background: poll GET /api/exports/{id}. A reason is required and audited.',
+      params: CameraParams,
+      body: z.strictObject({ from: Instant, to: Instant, reason: z.string().max(1000) }),
+      response: { 202: ExportJson },
+    },
+  }, async (req, reply) => reply.code(202).send(await exports.request(req.actor, req.params.id, req.body)));
+
+  app.get('/api/exports/:id', {
+    config: EXPORT,
+    schema: { tags, summary: 'State of an export: status, progress 0..1, size and SHA-256 when done.', params: ExportParams, response: { 200: ExportJson } },
+  }, async (req) => exports.status(req.actor, req.params.id));
+
+  app.get('/api/exports/:id/download', {
+    config: { ...EXPORT, tokenInQuery: true },
+    schema: {
+      tags,
+      summary: 'The exported MP4. X-Content-SHA256 (hex) and Repr-Digest carry its SHA-256, as recorded when it was made.',
+      params: ExportParams,
+      querystring: z.strictObject({ token: Token }),
+    },
+  }, async (req, reply) => {
+    const range = req.headers.range;
+    const file = await exports.download(req.actor, req.params.id);
+    return sendFileRange(reply, range, file.file, file.bytes, {
+      contentType: 'video/mp4',
+      headers: {
+        'content-disposition': `attachment; filename="${file.filename}"`,
+        'x-content-sha256': file.sha256,
+        'repr-digest': `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`,
+        'cache-control': 'private, no-store',
+      },
+    });
+  });
+}
