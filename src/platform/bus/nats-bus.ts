@@ -8,6 +8,7 @@ import {
   connect,
   millis,
   nanos,
+  type Consumer,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
@@ -31,9 +32,9 @@ export interface NatsBusOptions {
   /** Pause before an event whose handler threw is offered again; keeps a failing handler from spinning. */
   redeliveryDelayMs?: number;
   /**
-   * Events a durable subscriber holds ahead of its handler. Kept small because the ack-wait clock runs
-   * from delivery, so batch × handler time must stay well under ackWaitMs, and so that subscribers in
-   * other processes get a fair share.
+   * Most events a durable subscriber takes at once when a backlog is waiting (one when there is none).
+   * Kept small because the ack-wait clock runs from delivery, so batch × handler time must stay well
+   * under ackWaitMs, and so that subscribers in other processes get a fair share.
    */
   batch?: number;
   /** How long the stream keeps events (whether or not every consumer has had them). */
@@ -53,10 +54,14 @@ interface Envelope {
 }
 
 interface DurableSubscription {
-  messages: ConsumerMessages;
+  /** The pull in progress, if any; stopping it ends the wait for messages at once. */
+  pull?: ConsumerMessages;
   stopping: boolean;
   loop: Promise<void>;
 }
+
+// An idle pull waits this long for a message before it is renewed.
+const PULL_EXPIRES_MS = 5000;
 
 /**
  * The multi-node bus: one JetStream stream; durable subscriptions are durable pull consumers (shared
@@ -173,16 +178,15 @@ export class NatsBus implements EventBus {
   private async subscribeDurable(name: string, filter: string, natsFilter: string, handler: Handler): Promise<Subscription> {
     await this.ensureConsumer(name, filter, natsFilter);
     const consumer = await this.js.consumers.get(this.options.stream, name);
-    const messages = await consumer.consume({ max_messages: this.options.batch, expires: 5000 });
-    const entry: DurableSubscription = { messages, stopping: false, loop: Promise.resolve() };
-    entry.loop = this.consumeLoop(entry, handler);
+    const entry: DurableSubscription = { stopping: false, loop: Promise.resolve() };
+    entry.loop = this.pullLoop(entry, consumer, handler);
     this.durables.add(entry);
     return {
       unsubscribe: async () => {
         entry.stopping = true;
         this.durables.delete(entry);
         // Not awaiting the loop: a handler may unsubscribe its own subscription.
-        messages.stop();
+        entry.pull?.stop();
       },
     };
   }
@@ -213,19 +217,33 @@ export class NatsBus implements EventBus {
     }
   }
 
-  private async consumeLoop(entry: DurableSubscription, handler: Handler): Promise<void> {
-    try {
-      for await (const m of entry.messages) {
-        // Messages fetched before an unsubscribe go straight back, so another subscriber need not
-        // wait out the ack-wait for them.
-        if (entry.stopping || this.closed) {
-          m.nak();
-          continue;
+  /**
+   * Pulls only while the handler is idle: an event is never parked behind a busy (or stuck) handler,
+   * so when its ack-wait runs out it is redelivered to a subscriber that is free. With a backlog the
+   * pull takes up to `batch` events at once, which the server can hand over in one go.
+   */
+  private async pullLoop(entry: DurableSubscription, consumer: Consumer, handler: Handler): Promise<void> {
+    let backlog = 0;
+    while (!entry.stopping && !this.closed) {
+      try {
+        entry.pull = await consumer.fetch({ max_messages: Math.min(this.options.batch, Math.max(1, backlog)), expires: PULL_EXPIRES_MS });
+        backlog = 0;
+        for await (const m of entry.pull) {
+          // Messages that arrive after an unsubscribe go straight back, so no one waits out their ack-wait.
+          if (entry.stopping || this.closed) {
+            m.nak();
+            continue;
+          }
+          backlog = m.info.pending;
+          await this.handleDurable(m, handler);
         }
-        await this.handleDurable(m, handler);
+      } catch (err) {
+        if (entry.stopping || this.closed) break;
+        this.onError(err, undefined);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      } finally {
+        entry.pull = undefined;
       }
-    } catch (err) {
-      if (!entry.stopping && !this.closed) this.onError(err, undefined);
     }
   }
 
@@ -265,7 +283,7 @@ export class NatsBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     const loops = [...this.durables].map((d) => {
-      d.messages.stop();
+      d.pull?.stop();
       return d.loop;
     });
     this.durables.clear();
