@@ -26,7 +26,8 @@ export interface CameraQuery {
 
 export interface SiteQuery {
   city?: string;
-  status?: SiteStatus;
+  /** Left out: every site but planned ones; `all` includes them. */
+  status?: SiteStatus | 'all';
   q?: string;
   limit?: number;
   offset?: number;

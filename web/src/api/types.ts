@@ -31,10 +31,12 @@ export interface City {
   id: string;
   name: string;
   status: 'active' | 'planned';
+  /** Sites that are not planned. */
   sites: number;
+  plannedSites: number;
   cameras: number;
-  lat: number;
-  lon: number;
+  lat: number | null;
+  lon: number | null;
 }
 
 export type SiteStatus = 'active' | 'planned' | 'decommissioned';

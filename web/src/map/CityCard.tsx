@@ -12,6 +12,7 @@ export function CityCard({ city }: { city: City }) {
         rows={[
           ['Status', city.status],
           ['Sites', city.sites.toLocaleString('en')],
+          ['Planned sites', city.plannedSites ? city.plannedSites.toLocaleString('en') : null],
           ['Cameras', city.cameras.toLocaleString('en')],
         ]}
       />

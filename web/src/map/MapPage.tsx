@@ -57,7 +57,7 @@ export function MapPage({ focusCameraId }: { focusCameraId: string | null }) {
 
   useEffect(() => {
     const ctrl = new AbortController();
-    Promise.all([getCameraFeatures(ctrl.signal), listAllSites({}, ctrl.signal), listCities(ctrl.signal)]).then(
+    Promise.all([getCameraFeatures(ctrl.signal), listAllSites({ status: 'all' }, ctrl.signal), listCities(ctrl.signal)]).then(
       ([cameras, sites, cities]) => setData(networkData(cameras, sites, cities.items)),
       (err) => isAbort(err) || setError(err),
     );

@@ -32,5 +32,5 @@ export function positionOf(data: NetworkData, sel: Selection): [number, number] 
     return c ? [c.lon, c.lat] : null;
   }
   const item = sel.kind === 'site' ? data.sitesById.get(sel.id) : data.citiesById.get(sel.id);
-  return item ? [item.lon, item.lat] : null;
+  return item && item.lon !== null && item.lat !== null ? [item.lon, item.lat] : null;
 }

@@ -94,12 +94,12 @@ export function networkLayers(): LayerSpecification[] {
 }
 
 /** Sites and cities as points; the side panel looks the full record up by `id`. */
-export function pointFeatures(items: { id: string; name: string; status: string; lon: number; lat: number }[]): FeatureCollection<Point, { id: string; name: string; status: string }> {
+export function pointFeatures(items: { id: string; name: string; status: string; lon: number | null; lat: number | null }[]): FeatureCollection<Point, { id: string; name: string; status: string }> {
   return {
     type: 'FeatureCollection',
-    features: items.map((item) => ({
+    features: items.filter((item) => item.lon !== null && item.lat !== null).map((item) => ({
       type: 'Feature',
-      geometry: { type: 'Point', coordinates: [item.lon, item.lat] },
+      geometry: { type: 'Point', coordinates: [item.lon!, item.lat!] },
       properties: { id: item.id, name: item.name, status: item.status },
     })),
   };
