@@ -60,3 +60,33 @@ export async function buildNetworkApp(harness: NetworkHarness, actors: Record<st
   await app.ready();
   return app;
 }
+
+/** A test area: city `testcity` with one police station and `sites` sites, TS-0001 … */
+export async function seedTestSites(harness: NetworkHarness, sites: number): Promise<string[]> {
+  const admin = testActor('admin', '');
+  await harness.store.sites.insertOrgUnits([
+    { id: 'kp', parent_id: null, kind: 'province', name: 'Khyber Pakhtunkhwa', path: 'kp' },
+    { id: 'testcity', parent_id: 'kp', kind: 'city', name: 'Test City', path: 'kp.testcity', lat: 34, lon: 71.5 },
+    { id: 'testcity-ps-1', parent_id: 'testcity', kind: 'police_station', name: 'Station 1', path: 'kp.testcity.testcity-ps-1' },
+  ]);
+  const codes = Array.from({ length: sites }, (_, i) => `TS-${String(i + 1).padStart(4, '0')}`);
+  const csv = ['code,name,city,police_station,lat,lon', ...codes.map((c, i) => `${c},Site ${i + 1},testcity,testcity-ps-1,${(34 + i / 1000).toFixed(4)},71.5`)].join('\n');
+  await harness.imports.importSites(admin, csv);
+  return codes;
+}
+
+export const CAMERA_CSV_HEADER = 'code,name,site_code,kind,resolution,owner,phase,lat,lon,heading,record_url,detect_url,live_url';
+
+/** Data lines of a camera CSV, one camera per line, spread over the given site codes. */
+export function cameraCsvLines(count: number, siteCodes: string[]): string[] {
+  const kinds = ['fixed', 'ptz', 'dome', 'anpr'];
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + 1;
+    const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    return [
+      `CAM-${String(n).padStart(5, '0')}`, `"Camera ${n}, gate"`, siteCodes[i % siteCodes.length], kinds[i % 4], i % 3 ? '1080p' : '4MP',
+      i % 7 ? 'government' : 'commercial', '1', (34 + (i % 100) / 10_000).toFixed(5), (71.5 + (i % 50) / 10_000).toFixed(5), String(i % 360),
+      `rtsp://admin:pw${n}@${ip}:554/Streaming/101`, `rtsp://admin:pw${n}@${ip}:554/Streaming/102`, '',
+    ].join(',');
+  });
+}
