@@ -50,6 +50,8 @@ export interface SupervisorOptions {
   /** Evaluated at every start, so a restart can change them. */
   args: readonly string[] | (() => readonly string[]);
   env?: NodeJS.ProcessEnv;
+  /** Working directory; a function is called at every start, after `args`. */
+  cwd?: string | (() => string | undefined);
   /** 'pipe': the owner reads child.stdout in onStart (and must keep reading it). Default 'ignore'. */
   stdout?: 'pipe' | 'ignore';
   /** Extra pipes from the child at fd 3, 4, … (child.stdio[3] …). */
@@ -194,8 +196,10 @@ export class SupervisedProcess {
     this.startedAt = this.lastProgressAt = Date.now();
     const { options } = this;
     let args: readonly string[];
+    let cwd: string | undefined;
     try {
       args = typeof options.args === 'function' ? options.args() : options.args;
+      cwd = typeof options.cwd === 'function' ? options.cwd() : options.cwd;
     } catch (err) {
       this.spawnError = err as Error;
       setImmediate(() => this.onClose(null, null));
@@ -209,7 +213,7 @@ export class SupervisedProcess {
     const wrapper = options.dieWithParent === false ? null : setpriv();
     const [command, argv] = wrapper ? [wrapper, ['--pdeathsig', 'KILL', options.command, ...args]] : [options.command, [...args]];
     const stdio: StdioOptions = ['ignore', options.stdout ?? 'ignore', 'pipe', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')];
-    const child = spawn(command, argv, { stdio, env: options.env, detached: true });
+    const child = spawn(command, argv, { stdio, env: options.env, cwd, detached: true });
     this.child = child;
     let closed = false;
     child.on('error', (err) => {

@@ -1,0 +1,160 @@
+// Health of one camera as its ingest sees it. Online means frames are arriving; offline means none
+// arrived for `offlineAfterMs` (from the last frame, or from the start of the ingest). A quick
+// reconnect that brings frames back within that time never shows as offline, so the map doesn't
+// flicker on a network hiccup.
+
+export type CameraStatus = 'online' | 'offline';
+
+export interface HealthSnapshot {
+  /** Unknown until the first frame or the first offline timeout. */
+  status: CameraStatus | 'unknown';
+  statusSince: Date;
+  /** Frames per second over the last window; 0 when offline. */
+  fps: number | null;
+  /** Bits per second of the live output over the last window, in kbit/s. */
+  bitrateKbps: number | null;
+  lastFrameAt: Date | null;
+  /** ffmpeg restarts since this ingest started. */
+  reconnects: number;
+}
+
+export interface Transition {
+  status: CameraStatus;
+  at: Date;
+  reason: string;
+}
+
+export interface HealthTrackerOptions {
+  offlineAfterMs: number;
+  /** Averaging window of fps and bitrate. Default 10 s. */
+  windowMs?: number;
+  onTransition?(transition: Transition): void;
+  now?: () => number;
+}
+
+interface Sample {
+  at: number;
+  frames: number;
+  bytes: number;
+}
+
+export class HealthTracker {
+  private status: CameraStatus | 'unknown' = 'unknown';
+  private statusSince: number;
+  private readonly startedAt: number;
+  private lastFrameAt: number | null = null;
+  private runFrames = 0;
+  private totalFrames = 0;
+  private totalBytes = 0;
+  private reconnects = 0;
+  private samples: Sample[] = [];
+  private lastProblem = '';
+  private readonly now: () => number;
+  private readonly windowMs: number;
+
+  constructor(private readonly options: HealthTrackerOptions) {
+    this.now = options.now ?? Date.now;
+    this.windowMs = options.windowMs ?? 10_000;
+    this.startedAt = this.statusSince = this.now();
+  }
+
+  /** An ffmpeg run starts; every run after the first is a reconnect. Frame counts restart at 0. */
+  runStarted(run: number): void {
+    if (run > 1) this.reconnects++;
+    this.runFrames = 0;
+  }
+
+  /** The latest thing that went wrong (redacted), given as the reason when the camera goes offline. */
+  problem(text: string): void {
+    this.lastProblem = text.slice(0, 200);
+  }
+
+  /** ffmpeg's running frame count for the current run; true when it moved on. */
+  frames(runFrameCount: number): boolean {
+    const added = runFrameCount - this.runFrames;
+    if (added <= 0) return false;
+    this.runFrames = runFrameCount;
+    this.totalFrames += added;
+    const now = this.now();
+    this.lastFrameAt = now;
+    this.sample(now);
+    if (this.status !== 'online') this.transition('online', now, this.status === 'offline' ? 'video is back' : 'receiving video');
+    return true;
+  }
+
+  /** Bytes of the live output. */
+  bytes(n: number): void {
+    this.totalBytes += n;
+  }
+
+  /** Called about once a second: notices a camera that has gone quiet. */
+  tick(): void {
+    const now = this.now();
+    this.sample(now);
+    if (this.status === 'offline') return;
+    const quietSince = this.lastFrameAt ?? this.startedAt;
+    if (now - quietSince >= this.options.offlineAfterMs) {
+      const seconds = Math.round((now - quietSince) / 1000);
+      const what = this.lastFrameAt === null ? `no video in ${seconds} s since the ingest started` : `no video for ${seconds} s`;
+      this.transition('offline', now, this.lastProblem ? `${what}: ${this.lastProblem}` : what);
+    }
+  }
+
+  snapshot(): HealthSnapshot {
+    const rate = this.rate();
+    return {
+      status: this.status,
+      statusSince: new Date(this.statusSince),
+      fps: this.status === 'offline' ? 0 : rate?.fps ?? null,
+      bitrateKbps: this.status === 'offline' ? 0 : rate?.kbps ?? null,
+      lastFrameAt: this.lastFrameAt === null ? null : new Date(this.lastFrameAt),
+      reconnects: this.reconnects,
+    };
+  }
+
+  private sample(now: number): void {
+    this.samples.push({ at: now, frames: this.totalFrames, bytes: this.totalBytes });
+    while (this.samples.length > 2 && now - this.samples[1].at >= this.windowMs) this.samples.shift();
+  }
+
+  private rate(): { fps: number; kbps: number } | null {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    if (!first || !last || last.at - first.at < 500) return null;
+    const seconds = (last.at - first.at) / 1000;
+    return {
+      fps: Math.round(((last.frames - first.frames) / seconds) * 100) / 100,
+      kbps: Math.round(((last.bytes - first.bytes) * 8) / seconds / 10) / 100,
+    };
+  }
+
+  private transition(status: CameraStatus, at: number, reason: string): void {
+    this.status = status;
+    this.statusSince = at;
+    if (status === 'online') this.lastProblem = '';
+    this.options.onTransition?.({ status, at: new Date(at), reason });
+  }
+}
+
+export interface Uptime {
+  /** Share of the known time the camera was online, 0–100; null when nothing is known of the period. */
+  percent: number | null;
+  onlineMs: number;
+  /** Time in the period after the first recorded status (before it, nobody watched the camera). */
+  knownMs: number;
+}
+
+/** Uptime over [from, to) from a status log: the last transition before `from`, then those within. */
+export function uptimeOf(log: ReadonlyArray<{ status: CameraStatus; at: Date }>, from: Date, to: Date): Uptime {
+  let onlineMs = 0;
+  let knownMs = 0;
+  const end = to.getTime();
+  for (let i = 0; i < log.length; i++) {
+    const start = Math.max(log[i].at.getTime(), from.getTime());
+    const until = Math.min(i + 1 < log.length ? log[i + 1].at.getTime() : end, end);
+    if (until <= start) continue;
+    knownMs += until - start;
+    if (log[i].status === 'online') onlineMs += until - start;
+  }
+  return { percent: knownMs ? Math.round((onlineMs / knownMs) * 10_000) / 100 : null, onlineMs, knownMs };
+}

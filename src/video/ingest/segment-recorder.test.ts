@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { SegmentRecorder, type ClosedSegment } from './segment-recorder.ts';
+
+function setup(t: TestContext) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'safecity-rec-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  let now = Date.parse('2026-03-01T23:59:50Z');
+  const indexed: ClosedSegment[] = [];
+  let failures = 0;
+  const logs: string[] = [];
+  const recorder = new SegmentRecorder({
+    cameraId: 'cam1',
+    dataDir,
+    index: { insert: async (s) => { if (failures > 0) { failures--; throw new Error('database away'); } indexed.push(s); } },
+    log: (m) => logs.push(m),
+    now: () => now,
+  });
+  return { dataDir, recorder, indexed, logs, fail: (n: number) => (failures = n), setNow: (ms: number) => (now = ms), now: () => now };
+}
+
+test('a closed segment is moved under its UTC day as <startMs>.ts and indexed; neighbours in a run join without holes', async (t) => {
+  const { dataDir, recorder, indexed, setNow, now } = setup(t);
+  const dir = recorder.beginRun();
+  const t0 = now();
+  writeFileSync(join(dir, '000000.ts'), Buffer.alloc(1000));
+  writeFileSync(join(dir, '000001.ts'), Buffer.alloc(2000));
+  // Closed 10.04 s after start (a little network delay); the next one 10.3 s later with 0.3 s jitter.
+  setNow(t0 + 10_040);
+  recorder.onListLine('000000.ts,0.000000,10.000000');
+  setNow(t0 + 20_340);
+  recorder.onListLine('000001.ts,10.000000,20.000000');
+  await recorder.idle();
+  assert.equal(indexed.length, 2);
+  assert.deepEqual(indexed.map((s) => [s.startAt.getTime() - t0, s.endAt.getTime() - t0, s.bytes]), [[40, 10_040, 1000], [10_040, 20_040, 2000]]);
+  // The first starts on 1 March, the second on 2 March (UTC): each is filed under its own day.
+  assert.equal(indexed[0].path, `recordings/cam1/2026-03-01/${t0 + 40}.ts`);
+  assert.equal(indexed[1].path, `recordings/cam1/2026-03-02/${t0 + 10_040}.ts`);
+  for (const s of indexed) assert.ok(existsSync(join(dataDir, s.path)));
+  assert.deepEqual(readdirSync(dir), []);
+  assert.deepEqual(recorder.stats, { segments: 2, bytes: 3000, lastSegmentEnd: indexed[1].endAt, pending: 0 });
+});
+
+test('within a run segments stay joined, and an index drifting from the clock is pulled back to within a second', async (t) => {
+  const { recorder, indexed, setNow, now } = setup(t);
+  const dir = recorder.beginRun();
+  const t0 = now();
+  const names = ['000000.ts', '000001.ts', '000002.ts', '000003.ts'];
+  for (const n of names) writeFileSync(join(dir, n), 'x');
+  // A camera whose clock runs 10 % fast: 10 s of stream time every 9 s of ours.
+  names.forEach((n, i) => {
+    setNow(t0 + 9000 * (i + 1));
+    recorder.onListLine(`${n},${i * 10}.0,${(i + 1) * 10}.0`);
+  });
+  await recorder.idle();
+  const bounds = indexed.map((s) => [s.startAt.getTime() - t0, s.endAt.getTime() - t0]);
+  assert.deepEqual(bounds, [[-1000, 9000], [9000, 19_000], [19_000, 28_000], [28_000, 37_000]]);
+});
+
+test('segments a killed ffmpeg left unlisted are filed from the previous end to their mtime; empty ones are dropped', async (t) => {
+  const { recorder, indexed, setNow, now } = setup(t);
+  const dir = recorder.beginRun();
+  const t0 = now();
+  writeFileSync(join(dir, '000000.ts'), 'a');
+  setNow(t0 + 4000);
+  recorder.onListLine('000000.ts,0.0,4.0');
+  writeFileSync(join(dir, '000001.ts'), 'bb');
+  utimesSync(join(dir, '000001.ts'), new Date(t0 + 6500), new Date(t0 + 6500));
+  writeFileSync(join(dir, '000002.ts'), '');
+  await recorder.endRun();
+  assert.deepEqual(indexed.map((s) => [s.startAt.getTime() - t0, s.endAt.getTime() - t0, s.bytes]), [[0, 4000, 1], [4000, 6500, 2]]);
+  assert.equal(existsSync(dir), false);
+});
+
+test('staging folders of an earlier process are recovered at start', async (t) => {
+  const { dataDir, recorder, indexed } = setup(t);
+  const runStart = Date.parse('2026-03-01T08:00:00Z');
+  const old = join(dataDir, 'recordings', 'cam1', '.incoming', String(runStart));
+  mkdirSync(old, { recursive: true });
+  for (const [name, endS] of [['000000.ts', 10], ['000001.ts', 20]] as const) {
+    writeFileSync(join(old, name), 'data');
+    utimesSync(join(old, name), new Date(runStart + endS * 1000), new Date(runStart + endS * 1000));
+  }
+  await recorder.recoverLeftovers();
+  assert.deepEqual(indexed.map((s) => [s.startAt.getTime() - runStart, s.endAt.getTime() - runStart]), [[0, 10_000], [10_000, 20_000]]);
+  assert.equal(existsSync(old), false);
+});
+
+test('an index that is briefly away gets the segment on the next close, in order; a zero-length segment is dropped', async (t) => {
+  const { recorder, indexed, logs, fail, setNow, now } = setup(t);
+  const dir = recorder.beginRun();
+  const t0 = now();
+  for (const n of ['000000.ts', '000001.ts', '000002.ts']) writeFileSync(join(dir, n), 'x');
+  fail(1);
+  setNow(t0 + 2000);
+  recorder.onListLine('000000.ts,0.0,2.0');
+  await recorder.idle();
+  assert.equal(indexed.length, 0);
+  assert.match(logs[0], /camera cam1: recording: database away/);
+  setNow(t0 + 4000);
+  recorder.onListLine('000001.ts,2.0,4.0');
+  recorder.onListLine('000002.ts,4.0,4.0');
+  await recorder.idle();
+  assert.deepEqual(indexed.map((s) => s.startAt.getTime() - t0), [0, 2000]);
+  assert.equal(existsSync(join(dir, '000002.ts')), false);
+});

@@ -1,0 +1,183 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+
+// Files the segments one camera's ffmpeg writes. ffmpeg writes each run's segments into a staging
+// folder of its own (<dataDir>/recordings/<camera>/.incoming/<runStartMs>/), and lists each segment
+// on fd 3 once it is closed (`name,startSeconds,endSeconds`, stream time). A closed segment is moved
+// to <dataDir>/recordings/<camera>/<YYYY-MM-DD UTC>/<startEpochMs>.ts and indexed.
+//
+// Wall-clock bounds: a segment closes when the keyframe that starts the next one arrives, so for a
+// live source its end is about "now". The first segment of a run starts at now - duration; each next
+// one starts where the previous ended (a run is one unbroken stream, so its segments leave no holes)
+// and lasts its stream duration, pulled back to within a second of the clock so that a camera whose
+// clock runs fast or slow never drifts the index away from real time. Holes in the index are real:
+// they lie between runs.
+//
+// A run that dies without closing its last segment (ffmpeg killed) leaves files not on the list:
+// they are filed with approximate bounds, from the previous segment's end (or the run's start) to
+// the file's modification time.
+
+export interface ClosedSegment {
+  cameraId: string;
+  startAt: Date;
+  endAt: Date;
+  bytes: number;
+  /** Relative to the data folder: recordings/<camera>/<day>/<startMs>.ts */
+  path: string;
+}
+
+/** Where closed segments are recorded (RecordingRepository). */
+export interface SegmentIndex {
+  insert(segment: ClosedSegment): Promise<unknown>;
+}
+
+export interface SegmentRecorderOptions {
+  cameraId: string;
+  dataDir: string;
+  index: SegmentIndex;
+  log?: (message: string) => void;
+  now?: () => number;
+}
+
+/** How far a segment's end may be from the clock when it closes. */
+const CLOCK_TOLERANCE_MS = 1000;
+const MAX_INSERT_ATTEMPTS = 5;
+
+export class SegmentRecorder {
+  private readonly cameraDir: string;
+  private readonly incomingDir: string;
+  private readonly now: () => number;
+  private queue: Promise<void> = Promise.resolve();
+  private run?: { dir: string; startedAt: number; lastEnd: number | null; filed: Set<string> };
+  /** Inserts that failed (database away); retried before the next one, a few times. */
+  private pending: Array<{ segment: ClosedSegment; attempts: number }> = [];
+  private counters = { segments: 0, bytes: 0, lastSegmentEnd: null as Date | null };
+
+  constructor(private readonly options: SegmentRecorderOptions) {
+    this.cameraDir = join(options.dataDir, 'recordings', options.cameraId);
+    this.incomingDir = join(this.cameraDir, '.incoming');
+    this.now = options.now ?? Date.now;
+  }
+
+  get stats(): { segments: number; bytes: number; lastSegmentEnd: Date | null; pending: number } {
+    return { ...this.counters, pending: this.pending.length };
+  }
+
+  /** Creates the staging folder for a new ffmpeg run and returns it (ffmpeg's working directory). */
+  beginRun(): string {
+    const startedAt = this.now();
+    const dir = join(this.incomingDir, String(startedAt));
+    mkdirSync(dir, { recursive: true });
+    this.run = { dir, startedAt, lastEnd: null, filed: new Set() };
+    return dir;
+  }
+
+  /** One line of ffmpeg's CSV segment list. */
+  onListLine(line: string): void {
+    const run = this.run;
+    const closedAt = this.now();
+    if (!run || !line.trim()) return;
+    this.enqueue(() => this.fileListed(run, line, closedAt));
+  }
+
+  /** The run's ffmpeg is gone: files what it left unlisted, removes its folder. */
+  endRun(): Promise<void> {
+    const run = this.run;
+    this.run = undefined;
+    if (run) this.enqueue(() => this.fileOrphans(run.dir, run.lastEnd ?? run.startedAt, run.filed));
+    return this.idle();
+  }
+
+  /** Files segments that runs of an earlier process left in staging (that process was killed). */
+  recoverLeftovers(): Promise<void> {
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(this.incomingDir).filter((d) => /^\d+$/.test(d) && join(this.incomingDir, d) !== this.run?.dir);
+    } catch {
+      return this.idle();
+    }
+    for (const d of dirs.sort()) this.enqueue(() => this.fileOrphans(join(this.incomingDir, d), Number(d), new Set()));
+    return this.idle();
+  }
+
+  /** Resolves once every segment seen so far is filed. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.queue = this.queue.then(work).catch((err) => this.options.log?.(`camera ${this.options.cameraId}: recording: ${(err as Error).message}`));
+  }
+
+  private async fileListed(run: NonNullable<SegmentRecorder['run']>, line: string, closedAt: number): Promise<void> {
+    const [name, start, end] = line.trim().split(',');
+    const file = join(run.dir, basename(name ?? ''));
+    run.filed.add(basename(file));
+    const durationMs = (Number(end) - Number(start)) * 1000;
+    if (!name || !Number.isFinite(durationMs)) throw new Error(`unreadable segment list line "${line}"`);
+    if (durationMs <= 0) {
+      rmSync(file, { force: true });
+      return;
+    }
+    const startAt = run.lastEnd ?? closedAt - durationMs;
+    const clamped = Math.min(Math.max(startAt + durationMs, closedAt - CLOCK_TOLERANCE_MS), closedAt + CLOCK_TOLERANCE_MS);
+    const endAt = Math.max(clamped, startAt + 1);
+    run.lastEnd = endAt;
+    await this.file(file, Math.round(startAt), Math.round(endAt));
+  }
+
+  private async fileOrphans(dir: string, firstStart: number, filed: Set<string>): Promise<void> {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.ts') && !filed.has(n)).sort();
+    } catch {
+      return;
+    }
+    let start = firstStart;
+    for (const name of names) {
+      const file = join(dir, name);
+      const st = statSync(file);
+      const end = Math.round(st.mtimeMs);
+      if (st.size > 0 && end > start) {
+        await this.file(file, Math.round(start), end);
+        start = end;
+      } else {
+        unlinkSync(file);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  private async file(file: string, startMs: number, endMs: number): Promise<void> {
+    const bytes = statSync(file).size;
+    const day = new Date(startMs).toISOString().slice(0, 10);
+    const dayDir = join(this.cameraDir, day);
+    mkdirSync(dayDir, { recursive: true });
+    let target = join(dayDir, `${startMs}.ts`);
+    // Two segments never start in the same millisecond unless the clock stepped back.
+    for (let ms = startMs + 1; existsSync(target); ms++) target = join(dayDir, `${ms}.ts`);
+    renameSync(file, target);
+    const segment: ClosedSegment = {
+      cameraId: this.options.cameraId,
+      startAt: new Date(startMs),
+      endAt: new Date(endMs),
+      bytes,
+      path: relative(this.options.dataDir, target).split('\\').join('/'),
+    };
+    this.pending.push({ segment, attempts: 0 });
+    while (this.pending.length) {
+      const next = this.pending[0];
+      try {
+        await this.options.index.insert(next.segment);
+      } catch (err) {
+        if (++next.attempts < MAX_INSERT_ATTEMPTS) throw err;
+        this.pending.shift();
+        throw new Error(`segment ${next.segment.path} left out of the index after ${next.attempts} attempts: ${(err as Error).message}`);
+      }
+      this.pending.shift();
+      this.counters.segments++;
+      this.counters.bytes += next.segment.bytes;
+      this.counters.lastSegmentEnd = next.segment.endAt;
+    }
+  }
+}
