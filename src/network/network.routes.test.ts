@@ -218,6 +218,35 @@ describe('changes by a Bannu supervisor', () => {
   });
 });
 
+test('org units: a Bannu supervisor sees the units above and inside Bannu, and adds stations only there', async () => {
+  const units = (await call('bannuSupervisor', 'GET', '/api/org-units')).body.items.map((u: { id: string }) => u.id);
+  assert.ok(units.includes('kp') && units.includes('bannu') && units.includes('bannu-ps-mandan'));
+  assert.ok(!units.includes('peshawar') && !units.some((id: string) => id.startsWith('peshawar-')));
+  const created = await call('bannuSupervisor', 'POST', '/api/org-units', { id: 'bannu-ps-test', parentId: 'bannu', kind: 'police_station', name: 'Test PS' });
+  assert.equal(created.status, 201, created.raw);
+  assert.equal(created.body.path, 'kp.bannu.bannu-ps-test');
+  const city = await call('bannuSupervisor', 'POST', '/api/org-units', { id: 'newcity', parentId: 'kp', kind: 'city', name: 'New' });
+  assert.equal(city.status, 400);
+  assert.equal(city.body.field, 'parentId');
+  const wrongKind = await call('admin', 'POST', '/api/org-units', { id: 'ps-under-ps', parentId: 'bannu-ps-test', kind: 'police_station', name: 'x' });
+  assert.match(wrongKind.body.message, /a police_station goes under a city, not a police_station/);
+  assert.equal((await call('admin', 'POST', '/api/org-units', { id: 'bannu-ps-test', parentId: 'bannu', kind: 'police_station', name: 'x' })).status, 409);
+});
+
+test('moving a site to another station moves its cameras into that scope', async () => {
+  const site = (await call('admin', 'GET', '/api/sites?city=bannu&limit=1')).body.items[0] as SiteJson;
+  const moved = await call('admin', 'PATCH', `/api/sites/${site.id}`, { policeStationId: 'bannu-ps-test' });
+  assert.equal(moved.status, 200, moved.raw);
+  assert.equal(moved.body.policeStationId, 'bannu-ps-test');
+  const stationUser = testActor('operator', 'kp.bannu.bannu-ps-test');
+  const cams = await h.network.listCameras(stationUser, { limit: 100, offset: 0 });
+  assert.equal(cams.total, site.cameraCount);
+  assert.ok(cams.items.every((c) => c.siteId === site.id));
+  const toPeshawar = await call('bannuSupervisor', 'PATCH', `/api/sites/${site.id}`, { cityId: 'peshawar' });
+  assert.equal(toPeshawar.status, 400);
+  assert.equal(toPeshawar.body.field, 'cityId');
+});
+
 test('the map carries every camera in scope, quickly', async () => {
   const started = Date.now();
   const res = await call('admin', 'GET', '/api/map/cameras');
