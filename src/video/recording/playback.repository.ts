@@ -29,6 +29,16 @@ export class PlaybackRepository {
       .execute();
   }
 
+  /** One segment of a camera, for serving it alone (HLS). */
+  segment(cameraId: string, id: number): Promise<StoredSegment | undefined> {
+    return this.db
+      .selectFrom('recording_segments')
+      .select(['id', 'start_at', 'end_at', 'bytes', 'path'])
+      .where('id', '=', id)
+      .where('camera_id', '=', cameraId)
+      .executeTakeFirst();
+  }
+
   /**
    * Runs of segments overlapping [from, to) whose neighbours lie within `touchMs` of each other, merged
    * in the database (gaps and islands) so a month of 10 s segments returns a few rows, not 260,000.

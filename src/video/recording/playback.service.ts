@@ -97,6 +97,53 @@ export class PlaybackService {
     return { file, bytes: size, recorded: timelineOf(runsOf(segments), from, to).ranges };
   }
 
+  /**
+   * An HLS VOD playlist over the stored segments of [from, to): nothing is rendered, so a long range
+   * starts at once. It starts precisely at `from` (EXT-X-START) and ends with the segment holding `to`;
+   * a gap is a discontinuity with the wall-clock time of what follows.
+   */
+  async hlsPlaylist(actor: Actor, cameraId: string, from: Date, to: Date, segmentUri: (segmentId: number) => string): Promise<string> {
+    checkPeriod(from, to, this.maxPlaybackSeconds);
+    const camera = await this.cameras.getCameraForActor(actor, cameraId);
+    const segments = presentSegments(this.options.dataDir, await this.segments.segmentsBetween(camera.id, from, to));
+    if (!segments.length) throw new NotFoundError(`recording of camera ${camera.id} between ${from.toISOString()} and ${to.toISOString()}`);
+    await this.audit.record(actor, {
+      action: 'video.playback', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath,
+      details: { from: from.toISOString(), to: to.toISOString(), format: 'hls', segments: segments.length },
+    });
+    const seconds = (s: StoredSegment) => (s.end_at.getTime() - s.start_at.getTime()) / 1000;
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:6',
+      '#EXT-X-PLAYLIST-TYPE:VOD',
+      `#EXT-X-TARGETDURATION:${Math.ceil(Math.max(...segments.map(seconds)))}`,
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      `#EXT-X-START:TIME-OFFSET=${Math.max(0, (from.getTime() - segments[0].start_at.getTime()) / 1000).toFixed(3)},PRECISE=YES`,
+    ];
+    segments.forEach((s, i) => {
+      const prev = segments[i - 1];
+      const gap = prev && s.start_at.getTime() - prev.end_at.getTime() > TOUCH_MS;
+      if (gap) lines.push('#EXT-X-DISCONTINUITY');
+      if (!prev || gap) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.start_at.toISOString()}`);
+      lines.push(`#EXTINF:${seconds(s).toFixed(3)},`, segmentUri(s.id));
+    });
+    lines.push('#EXT-X-ENDLIST');
+    return lines.join('\n') + '\n';
+  }
+
+  /** One stored segment (MPEG-TS) of a camera, as an HLS playlist names it; audited like any playback. */
+  async segment(actor: Actor, cameraId: string, segmentId: number): Promise<{ file: string; bytes: number }> {
+    const camera = await this.cameras.getCameraForActor(actor, cameraId);
+    const segment = await this.segments.segment(camera.id, segmentId);
+    const file = segment && presentSegments(this.options.dataDir, [segment]).length ? segmentFile(this.options.dataDir, segment.path) : undefined;
+    if (!segment || !file) throw new NotFoundError('segment', String(segmentId));
+    await this.audit.record(actor, {
+      action: 'video.playback', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath,
+      details: { format: 'hls', segmentId, from: segment.start_at.toISOString(), to: segment.end_at.toISOString() },
+    });
+    return { file, bytes: (await stat(file)).size };
+  }
+
   private async ensureRendered(file: string, key: string, plan: NonNullable<ReturnType<typeof planRange>>): Promise<void> {
     if (existsSync(file)) {
       // Recently used files are the last the retention sweep removes.

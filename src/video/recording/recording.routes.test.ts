@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +14,7 @@ import { actorFor, encodeSegments, fileSegments, insertSegments, recordingHarnes
 import { createRecordingServices, type RecordingServices } from './recording.module.ts';
 import { registerRecordingRoutes } from './recording.routes.ts';
 
+const execFileAsync = promisify(execFile);
 const tools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
 const T0 = Date.parse('2025-03-01T10:00:00Z');
 const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -26,21 +29,30 @@ let h: RecordingHarness;
 let dataDir: string;
 let app: App;
 let recording: RecordingServices;
+let base: string;
 
 const auth = (who: string) => ({ authorization: `Bearer ${who}` });
 
 before(async () => {
   h = await recordingHarness();
   dataDir = mkdtempSync(join(tmpdir(), 'safecity-routes-'));
-  await seedCameras(h.database.db, ['cam-1']);
+  await seedCameras(h.database.db, ['cam-1', 'cam-3']);
   const encoded = encodeSegments({ seconds: 20 });
-  await insertSegments(h.database.db, fileSegments(dataDir, 'cam-1', encoded.files, T0));
+  const cam1 = fileSegments(dataDir, 'cam-1', encoded.files, T0);
+  await insertSegments(h.database.db, cam1);
   rmSync(encoded.dir, { recursive: true, force: true });
+  // cam-3: copies of three of those files, recorded 0–4 s and 10–12 s (a gap between).
+  await insertSegments(h.database.db, [0, 2, 10].map((second, i) => {
+    const path = `recordings/cam-3/2025-03-01/${T0 + second * 1000}.ts`;
+    mkdirSync(join(dataDir, 'recordings/cam-3/2025-03-01'), { recursive: true });
+    copyFileSync(join(dataDir, cam1[i].path), join(dataDir, path));
+    return { ...cam1[i], camera_id: 'cam-3', start_at: new Date(T0 + second * 1000), end_at: new Date(T0 + (second + 2) * 1000), path };
+  }));
   const config = parseConfig('logLevel: silent\n', { SAFECITY_DATA_DIR: dataDir });
   app = await buildHttpApp({ config, audit: h.audit, webDir: join(dataDir, 'no-web'), authenticate: async (token) => ACTORS[token] ?? null });
   recording = createRecordingServices({ db: h.database.db, audit: h.audit, cameras: h.network.network, config, tools });
   registerRecordingRoutes(app, recording);
-  await app.ready();
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 after(async () => {
   await recording.close();
@@ -102,6 +114,38 @@ test('playback: an MP4 of the range with byte ranges for seeking, token in the q
   assert.equal((await app.inject({ url, headers: auth('swat') })).statusCode, 404);
 });
 
+test('HLS: a VOD playlist over the stored segments, precise start, gaps as discontinuities; ffmpeg plays it', async () => {
+  const list = await app.inject({ url: `/api/cameras/cam-1/playback.m3u8?from=${iso(2.5)}&to=${iso(12.5)}`, headers: auth('operator') });
+  assert.equal(list.statusCode, 200, list.body);
+  assert.equal(list.headers['content-type'], 'application/vnd.apple.mpegurl');
+  const lines = list.body.trim().split('\n');
+  assert.ok(lines.includes('#EXT-X-START:TIME-OFFSET=0.500,PRECISE=YES'));
+  assert.ok(lines.includes(`#EXT-X-PROGRAM-DATE-TIME:${iso(2)}`));
+  assert.equal(lines.filter((l) => l.startsWith('#EXTINF:2.000,')).length, 6);
+  assert.equal(lines.at(-1), '#EXT-X-ENDLIST');
+  const uri = lines.find((l) => l.startsWith('segments/'))!;
+  const segment = await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: auth('operator') });
+  assert.equal(segment.statusCode, 200);
+  assert.equal(segment.headers['content-type'], 'video/mp2t');
+  assert.equal(segment.rawPayload[0], 0x47, 'an MPEG-TS sync byte');
+
+  const holed = await app.inject({ url: `/api/cameras/cam-3/playback.m3u8?from=${iso(0)}&to=${iso(12)}`, headers: auth('operator') });
+  const holedLines = holed.body.split('\n');
+  assert.equal(holedLines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
+  assert.ok(holedLines.includes(`#EXT-X-PROGRAM-DATE-TIME:${iso(10)}`));
+
+  // A real player over HTTP (this process serves it, so not spawnSync), the token carried to every segment.
+  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', `${base}/api/cameras/cam-1/playback.m3u8?from=${iso(2.5)}&to=${iso(12.5)}&token=operator`], { timeout: 30_000 });
+  assert.ok(Math.abs(Number(stdout) - 12) < 0.1, `ffprobe duration ${stdout}`);
+
+  assert.equal((await app.inject({ url: '/api/cameras/cam-1/segments/999999.ts', headers: auth('operator') })).statusCode, 404);
+  assert.equal((await app.inject({ url: `/api/cameras/cam-3/${uri}`, headers: auth('operator') })).statusCode, 404, 'another camera\'s segment');
+  const bad = await app.inject({ url: '/api/cameras/cam-1/segments/abc.ts', headers: auth('operator') });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().field, 'params.segment');
+  assert.equal((await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: auth('swat') })).statusCode, 404);
+});
+
 test('exports: reason required, 202 then done, download carries the SHA-256 of its bytes, both audited', async () => {
   const post = (who: string, body: unknown) => app.inject({ method: 'POST', url: '/api/cameras/cam-1/exports', headers: auth(who), payload: body as object });
   const noReason = await post('investigator', { from: iso(0), to: iso(10) });
@@ -143,7 +187,7 @@ test('exports: reason required, 202 then done, download carries the SHA-256 of i
 
 test('the routes are in the OpenAPI document', async () => {
   const spec = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
-  for (const path of ['/api/cameras/{id}/timeline', '/api/cameras/{id}/playback.mp4', '/api/cameras/{id}/exports', '/api/exports/{id}', '/api/exports/{id}/download']) {
+  for (const path of ['/api/cameras/{id}/timeline', '/api/cameras/{id}/playback.mp4', '/api/cameras/{id}/playback.m3u8', '/api/cameras/{id}/segments/{segment}', '/api/cameras/{id}/exports', '/api/exports/{id}', '/api/exports/{id}/download']) {
     assert.ok(spec.paths[path], `${path} missing`);
   }
 });

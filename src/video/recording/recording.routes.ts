@@ -81,6 +81,37 @@ export function registerRecordingRoutes(app: App, deps: { playback: PlaybackServ
     });
   });
 
+  app.get('/api/cameras/:id/playback.m3u8', {
+    config: { ...PLAYBACK, tokenInQuery: true },
+    schema: {
+      tags,
+      summary: 'HLS VOD playlist over the stored segments of [from, to): starts at once, however long the range. '
+        + 'Segment URIs carry the same ?token= when one was given (players without headers).',
+      params: CameraParams,
+      querystring: Period.extend({ token: Token }),
+    },
+  }, async (req, reply) => {
+    const { from, to, token } = req.query;
+    const suffix = token ? `?token=${encodeURIComponent(token)}` : '';
+    const playlist = await playback.hlsPlaylist(req.actor, req.params.id, from, to, (segmentId) => `segments/${segmentId}.ts${suffix}`);
+    return reply.header('cache-control', 'private, no-store').type('application/vnd.apple.mpegurl').send(playlist);
+  });
+
+  app.get('/api/cameras/:id/segments/:segment', {
+    config: { ...PLAYBACK, tokenInQuery: true },
+    schema: {
+      tags,
+      summary: 'One stored recording segment (MPEG-TS), as named by playback.m3u8.',
+      params: CameraParams.extend({ segment: z.string().regex(/^\d{1,15}\.ts$/, 'must be <segment id>.ts') }),
+      querystring: z.strictObject({ token: Token }),
+    },
+  }, async (req, reply) => {
+    const range = req.headers.range;
+    const file = await playback.segment(req.actor, req.params.id, Number(req.params.segment.slice(0, -3)));
+    // A segment never changes once written.
+    return sendFileRange(reply, range, file.file, file.bytes, { contentType: 'video/mp2t', headers: { 'cache-control': 'private, max-age=86400, immutable' } });
+  });
+
   app.post('/api/cameras/:id/exports', {
     config: EXPORT,
     schema: {
