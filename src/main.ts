@@ -5,6 +5,8 @@ import { configJsonSchema, type Config } from './config/config.schema.ts';
 import { createPlatform, startPlatform, type Platform } from './server.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
+import { importFromFile, ImportFileError } from './network/import.service.ts';
+import { SYSTEM_ACTOR } from './identity/actor.ts';
 
 const HELP = `safecity — Safe City platform
 
@@ -146,8 +148,17 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-async function importFile(_config: Config, _kind: 'cameras' | 'sites', _file: string): Promise<number> {
-  throw new UsageError('import: the network domain is not wired yet');
+async function importFile(config: Config, kind: 'cameras' | 'sites', file: string): Promise<number> {
+  return withPlatform(config, async (p) => {
+    try {
+      const result = await importFromFile(p.network, kind, file, SYSTEM_ACTOR);
+      console.log(`imported ${JSON.stringify(result)}`);
+      return 0;
+    } catch (err) {
+      if (err instanceof ImportFileError) throw new UsageError(err.message);
+      throw err;
+    }
+  });
 }
 
 run(process.argv.slice(2)).then(

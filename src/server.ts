@@ -14,6 +14,11 @@ import { openDatabase, type Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { buildHttpApp, type App } from './platform/http/app.ts';
 import { registerSystemRoutes } from './system/system.routes.ts';
+import { registerEventRoutes } from './system/events.routes.ts';
+import { createNetworkServices, type NetworkServices } from './network/network.module.ts';
+import { registerNetworkRoutes } from './network/network.routes.ts';
+import { seedDemoCity } from './network/demo-city.ts';
+import { NotFoundError } from './platform/http/errors.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -26,6 +31,7 @@ export interface Platform {
   bus: EventBus;
   audit: AuditService;
   identity: IdentityService;
+  network: NetworkServices;
   app: App;
   close(): Promise<void>;
 }
@@ -48,7 +54,19 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     log(`event bus: ${bus.kind}`);
 
     const audit = new AuditService(new AuditRepository(database.db));
-    const identity = new IdentityService(new IdentityRepository(database.db), audit, { tokenTtlMinutes: config.auth.tokenTtlMinutes });
+    const network = createNetworkServices({ db: database.db, audit, bus });
+    const identity = new IdentityService(new IdentityRepository(database.db), audit, {
+      tokenTtlMinutes: config.auth.tokenTtlMinutes,
+      scopeExists: (path) => network.sites.scopeExists(path),
+    });
+    const cameraScope = async (id: string) => {
+      try {
+        return (await network.network.getCameraInternal(id)).scopePath;
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      }
+    };
 
     const app = await buildHttpApp({ config, audit, authenticate: (token, ip) => identity.authenticate(token, ip) });
     closers.unshift(() => app.close());
@@ -62,10 +80,12 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     });
     registerIdentityRoutes(app, identity);
     registerAuditRoutes(app, audit);
+    registerNetworkRoutes(app, network);
+    registerEventRoutes(app, { bus, cameraScope });
 
     let closed = false;
     return {
-      config, database, bus, audit, identity, app,
+      config, database, bus, audit, identity, network, app,
       async close() {
         if (closed) return;
         closed = true;
@@ -98,6 +118,11 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
   try {
     const admin = await platform.identity.bootstrapAdmin(config.auth.adminPassword);
     if (admin.created) log(admin.generatedPassword ? 'created user admin (generated password below)' : 'created user admin');
+    if (options.demo) {
+      const started = Date.now();
+      const seeded = await seedDemoCity({ store: platform.network.store, audit: platform.audit });
+      log(seeded.seeded ? `demo city seeded: ${seeded.sites} sites, ${seeded.cameras} cameras (demo data) in ${Date.now() - started} ms` : 'demo city already present');
+    }
     const address = await platform.app.listen({ host: config.server.host, port: config.server.port });
     const port = new URL(address).port;
     const url = `http://127.0.0.1:${port}`;

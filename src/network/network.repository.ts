@@ -36,6 +36,13 @@ export class NetworkRepository {
     return this.db.selectFrom('org_units').selectAll().orderBy('path').execute();
   }
 
+  /** True when `path` names an org unit or a site (a premises owner is scoped to their site). */
+  async pathExists(path: string): Promise<boolean> {
+    const unit = await this.db.selectFrom('org_units').select('id').where('path', '=', path).executeTakeFirst();
+    if (unit) return true;
+    return (await this.db.selectFrom('sites').select('id').where('scope_path', '=', path).executeTakeFirst()) !== undefined;
+  }
+
   /** Inserts units that are not there yet; returns how many were new. */
   async insertOrgUnits(rows: NewOrgUnit[]): Promise<number> {
     if (!rows.length) return 0;

@@ -83,6 +83,11 @@ export class SiteService {
 
   // ---- hierarchy -------------------------------------------------------------------------------
 
+  /** Whether a scope path names a real org unit or site (users' scopes must). */
+  scopeExists(path: string): Promise<boolean> {
+    return this.sites.pathExists(path);
+  }
+
   async listCities(actor: Actor): Promise<{ items: CityJson[]; total: number }> {
     const stats = await this.sites.cityStats(actor.scopePath);
     const items = stats
