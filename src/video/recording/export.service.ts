@@ -7,8 +7,7 @@ import type { Actor } from '../../identity/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import type { ExportRepository, ExportRow } from './export.repository.ts';
 import type { MediaTools } from './ffmpeg.ts';
-import type { PlaybackRepository } from './playback.repository.ts';
-import { checkPeriod, presentSegments, type CameraAccess } from './playback.service.ts';
+import { checkPeriod, recordedSegments, type CameraAccess, type SegmentIndex } from './playback.service.ts';
 import { planRange, renderRange, type RangePlan } from './range-render.ts';
 
 export interface ExportOptions {
@@ -75,7 +74,7 @@ export class ExportService {
 
   constructor(
     private readonly exports: ExportRepository,
-    private readonly segments: PlaybackRepository,
+    private readonly index: SegmentIndex,
     private readonly cameras: CameraAccess,
     private readonly audit: AuditService,
     private readonly options: ExportOptions,
@@ -93,7 +92,7 @@ export class ExportService {
     checkPeriod(input.from, input.to, this.maxExportSeconds);
     if (this.closed) throw new ConflictError('this node is shutting down; request the export again');
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = presentSegments(this.options.dataDir, await this.segments.segmentsBetween(camera.id, input.from, input.to));
+    const segments = await recordedSegments(this.index, this.options.dataDir, camera.id, input.from, input.to);
     const plan = planRange(this.options.dataDir, segments, input.from, input.to);
     if (!plan) throw new NotFoundError(`recording of camera ${camera.id} between ${input.from.toISOString()} and ${input.to.toISOString()}`);
     const row = await this.exports.insert({

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.ts';
 import type { StoredSegment } from './range-render.ts';
+import { LONGEST_SEGMENT_MS } from './recording.repository.ts';
 
 export interface RecordedRun {
   from_at: Date;
@@ -8,26 +9,9 @@ export interface RecordedRun {
   segments: number;
 }
 
-// Segments are at most video.segmentSeconds (≤ 300 s) plus a GOP; any that overlaps a period starts
-// less than this before it, which lets the (camera_id, start_at) index bound the scan.
-const LONGEST_SEGMENT = '1 hour';
-
-/** Reads recording_segments for playback and export. */
+/** The timeline's queries on recording_segments; the index itself (insert, list, sums) is RecordingRepository. */
 export class PlaybackRepository {
   constructor(private readonly db: Db) {}
-
-  /** Segments overlapping [from, to), oldest first. */
-  segmentsBetween(cameraId: string, from: Date, to: Date): Promise<StoredSegment[]> {
-    return this.db
-      .selectFrom('recording_segments')
-      .select(['id', 'start_at', 'end_at', 'bytes', 'path'])
-      .where('camera_id', '=', cameraId)
-      .where('start_at', '<', to)
-      .where('end_at', '>', from)
-      .where('start_at', '>', sql<Date>`${from}::timestamptz - interval '${sql.raw(LONGEST_SEGMENT)}'`)
-      .orderBy('start_at').orderBy('id')
-      .execute();
-  }
 
   /** One segment of a camera, for serving it alone (HLS). */
   segment(cameraId: string, id: number): Promise<StoredSegment | undefined> {
@@ -50,7 +34,7 @@ export class PlaybackRepository {
                max(end_at) over (order by start_at, id rows between unbounded preceding and 1 preceding) as prev_end
         from recording_segments
         where camera_id = ${cameraId} and start_at < ${to} and end_at > ${from}
-          and start_at > ${from}::timestamptz - interval '${sql.raw(LONGEST_SEGMENT)}'
+          and start_at > ${new Date(from.getTime() - LONGEST_SEGMENT_MS)}
       ), g as (
         select start_at, end_at,
                sum(case when prev_end is null or start_at > prev_end + make_interval(secs => ${touchMs / 1000}) then 1 else 0 end)

@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import type { NetworkService } from '../../network/network.service.ts';
 import type { MediaTools } from './ffmpeg.ts';
 import type { PlaybackRepository } from './playback.repository.ts';
+import type { RecordingRepository } from './recording.repository.ts';
 import { planRange, renderRange, segmentFile, type StoredSegment } from './range-render.ts';
 import { TOUCH_MS, runsOf, timelineOf, type Timeline } from './timeline.ts';
 
@@ -43,6 +44,18 @@ export function presentSegments(dataDir: string, segments: StoredSegment[]): Sto
   return segments.filter((s) => existsSync(segmentFile(dataDir, s.path)));
 }
 
+export type SegmentIndex = Pick<RecordingRepository, 'list'>;
+
+// More than a day of the shortest segments (2 s); a period holding more is refused, not cut short.
+const MOST_SEGMENTS = 50_000;
+
+/** The segments of [from, to) whose files are here, oldest first. */
+export async function recordedSegments(index: SegmentIndex, dataDir: string, cameraId: string, from: Date, to: Date): Promise<StoredSegment[]> {
+  const rows = await index.list(cameraId, from, to, MOST_SEGMENTS + 1);
+  if (rows.length > MOST_SEGMENTS) throw new ValidationError(`the period holds more than ${MOST_SEGMENTS} segments; ask for a shorter one`, 'to');
+  return presentSegments(dataDir, rows);
+}
+
 /** Timeline and browser playback of recordings. */
 export class PlaybackService {
   private readonly cacheDir: string;
@@ -52,6 +65,7 @@ export class PlaybackService {
   private readonly rendering = new Map<string, Promise<void>>();
 
   constructor(
+    private readonly index: SegmentIndex,
     private readonly segments: PlaybackRepository,
     private readonly cameras: CameraAccess,
     private readonly audit: AuditService,
@@ -82,7 +96,7 @@ export class PlaybackService {
   async playback(actor: Actor, cameraId: string, from: Date, to: Date, byteRange?: string): Promise<PlaybackFile> {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = presentSegments(this.options.dataDir, await this.segments.segmentsBetween(camera.id, from, to));
+    const segments = await recordedSegments(this.index, this.options.dataDir, camera.id, from, to);
     const plan = planRange(this.options.dataDir, segments, from, to);
     if (!plan) throw new NotFoundError(`recording of camera ${camera.id} between ${from.toISOString()} and ${to.toISOString()}`);
     // The key covers the segments used, so a range whose segments changed (evicted, late arrival) is made again.
@@ -105,7 +119,7 @@ export class PlaybackService {
   async hlsPlaylist(actor: Actor, cameraId: string, from: Date, to: Date, segmentUri: (segmentId: number) => string): Promise<string> {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = presentSegments(this.options.dataDir, await this.segments.segmentsBetween(camera.id, from, to));
+    const segments = await recordedSegments(this.index, this.options.dataDir, camera.id, from, to);
     if (!segments.length) throw new NotFoundError(`recording of camera ${camera.id} between ${from.toISOString()} and ${to.toISOString()}`);
     await this.audit.record(actor, {
       action: 'video.playback', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath,

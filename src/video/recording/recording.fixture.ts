@@ -10,6 +10,7 @@ import { createNetworkServices, type NetworkServices } from '../../network/netwo
 import { MemoryBus } from '../../platform/bus/memory-bus.ts';
 import { openDatabase, type Database, type Db } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrate.ts';
+import { RecordingRepository } from './recording.repository.ts';
 
 // For tests: real recordings made the way the ingest makes them (H.264 in MPEG-TS, cut by ffmpeg's
 // segment muxer), filed under <dataDir>/recordings/<camera>/<day>/<epochMs>.ts, plus the rows for a
@@ -83,8 +84,10 @@ export async function seedCameras(db: Db, cameraIds: string[], retentionDays: Ar
   }
 }
 
+/** Indexes segments as the ingest does, through the recording index. */
 export async function insertSegments(db: Db, rows: FixtureSegment[]): Promise<void> {
-  if (rows.length) await db.insertInto('recording_segments').values(rows).execute();
+  const index = new RecordingRepository(db);
+  for (const r of rows) await index.insert({ cameraId: r.camera_id, startAt: r.start_at, endAt: r.end_at, bytes: r.bytes, path: r.path });
 }
 
 /** An actor of `role` in `scopePath`, as the auth hook would build it. */

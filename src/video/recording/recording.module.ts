@@ -6,6 +6,7 @@ import { ExportService } from './export.service.ts';
 import type { MediaTools } from './ffmpeg.ts';
 import { PlaybackRepository } from './playback.repository.ts';
 import { PlaybackService, type CameraAccess } from './playback.service.ts';
+import { RecordingRepository } from './recording.repository.ts';
 import { RetentionRepository } from './retention.repository.ts';
 import { RetentionService } from './retention.service.ts';
 
@@ -33,10 +34,10 @@ export interface RecordingDeps {
 export function createRecordingServices(deps: RecordingDeps): RecordingServices {
   const { db, audit, cameras, config, tools, log } = deps;
   const dataDir = config.dataDir;
-  const segments = new PlaybackRepository(db);
-  const playback = new PlaybackService(segments, cameras, audit, { dataDir, tools });
-  const exports = new ExportService(new ExportRepository(db), segments, cameras, audit, { dataDir, tools });
-  const retention = new RetentionService(new RetentionRepository(db), {
+  const index = new RecordingRepository(db);
+  const playback = new PlaybackService(index, new PlaybackRepository(db), cameras, audit, { dataDir, tools });
+  const exports = new ExportService(new ExportRepository(db), index, cameras, audit, { dataDir, tools });
+  const retention = new RetentionService(new RetentionRepository(db), index, {
     dataDir,
     retentionDays: config.video.retentionDays,
     quotaBytes: config.video.quotaBytes,

@@ -76,10 +76,6 @@ export class RetentionRepository {
     });
   }
 
-  usageBytes(): Promise<number> {
-    return usageIn(this.db);
-  }
-
   private async removeRows(trx: Db, rows: DeletableSegment[], remove: RemoveFiles): Promise<DeletableSegment[]> {
     if (!rows.length) return [];
     const gone = new Set(await remove(rows));

@@ -6,6 +6,7 @@ import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { openDatabase, type Database } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 import { seedCameras, type FixtureSegment } from './recording.fixture.ts';
+import { RecordingRepository } from './recording.repository.ts';
 import { RetentionRepository } from './retention.repository.ts';
 import { RetentionService } from './retention.service.ts';
 
@@ -14,11 +15,13 @@ const NOW = new Date('2025-03-10T12:00:00Z');
 let database: Database;
 let dataDir: string;
 let repo: RetentionRepository;
+let index: RecordingRepository;
 
 before(async () => {
   database = await openDatabase({});
   await migrate(database.db);
   repo = new RetentionRepository(database.db);
+  index = new RecordingRepository(database.db);
 });
 after(() => database.close());
 beforeEach(() => {
@@ -56,7 +59,7 @@ test('segments past their camera\'s retention (or the default) go, file and row;
   const aHeld = await segment('cam-a', 5 * DAY, 100, true);
   const bOld = await segment('cam-b', 8 * DAY, 100);
   const bNew = await segment('cam-b', 6 * DAY, 100);
-  const service = new RetentionService(repo, { dataDir, retentionDays: 7 });
+  const service = new RetentionService(repo, index, { dataDir, retentionDays: 7 });
 
   const report = await service.runOnce(NOW);
 
@@ -72,7 +75,7 @@ test('segments past their camera\'s retention (or the default) go, file and row;
 test('over quota the oldest go first, usage never exceeds quota + one segment, held segments stay', async () => {
   await seedCameras(database.db, ['cam-a', 'cam-b']);
   const quota = 200_000;
-  const service = new RetentionService(repo, { dataDir, retentionDays: 30, quotaBytes: quota, batchSize: 3 });
+  const service = new RetentionService(repo, index, { dataDir, retentionDays: 30, quotaBytes: quota, batchSize: 3 });
   const held: number[] = [];
   const order: number[] = [];
   let largest = 0;
@@ -83,11 +86,11 @@ test('over quota the oldest go first, usage never exceeds quota + one segment, h
     const s = await segment(i % 2 ? 'cam-b' : 'cam-a', (60 - i) * 10_000, bytes, i === 1 || i === 4);
     if (i === 1 || i === 4) held.push(s.id);
     order.push(s.id);
-    const before = await repo.usageBytes();
+    const before = await index.sumBytes();
     assert.ok(before <= quota + largest, `usage ${before} before sweep ${i} exceeds quota + one segment`);
     const report = await service.runOnce(NOW);
     assert.ok(report.usageBytes <= quota, `usage ${report.usageBytes} after sweep ${i}`);
-    assert.equal(report.usageBytes, await repo.usageBytes());
+    assert.equal(report.usageBytes, await index.sumBytes());
   }
   const left = await remainingIds();
   for (const id of held) assert.ok(left.includes(id), `held segment ${id} was evicted`);
@@ -103,7 +106,7 @@ test('held segments alone over the quota: nothing else is lost and the run says 
   await seedCameras(database.db, ['cam-a']);
   const h1 = await segment('cam-a', 30_000, 2_000_000, true);
   const h2 = await segment('cam-a', 20_000, 2_000_000, true);
-  const report = await new RetentionService(repo, { dataDir, retentionDays: 30, quotaBytes: 1024 * 1024 }).runOnce(NOW);
+  const report = await new RetentionService(repo, index, { dataDir, retentionDays: 30, quotaBytes: 1024 * 1024 }).runOnce(NOW);
   assert.equal(report.evicted, 0);
   assert.equal(report.overQuota, true);
   assert.deepEqual(await remainingIds(), [h1.id, h2.id]);
@@ -117,7 +120,7 @@ test('a file that cannot be deleted keeps its row; the rest are deleted and the 
   rmSync(stuck.file);
   mkdirSync(stuck.file);
   writeFileSync(join(stuck.file, 'x'), 'x');
-  const report = await new RetentionService(repo, { dataDir, retentionDays: 30, batchSize: 1 }).runOnce(NOW);
+  const report = await new RetentionService(repo, index, { dataDir, retentionDays: 30, batchSize: 1 }).runOnce(NOW);
   assert.equal(report.expired, 1);
   assert.equal(report.errors.length, 1);
   assert.match(report.errors[0], new RegExp(`segment ${stuck.id}`));
@@ -139,7 +142,7 @@ test('files go before rows: a crash between leaves rows of missing files, which 
   );
   assert.deepEqual(await remainingIds(), [a.id, b.id]);
   assert.ok(!existsSync(a.file));
-  const report = await new RetentionService(repo, { dataDir, retentionDays: 30 }).runOnce(NOW);
+  const report = await new RetentionService(repo, index, { dataDir, retentionDays: 30 }).runOnce(NOW);
   assert.equal(report.expired, 2);
   assert.deepEqual(report.errors, []);
   assert.deepEqual(await remainingIds(), []);
@@ -153,7 +156,7 @@ test('playback cache files unused for longer than the cache age are removed', as
   const old = new Date(NOW.getTime() - 2 * 3600_000);
   utimesSync(join(cache, 'old.mp4'), old, old);
   utimesSync(join(cache, 'fresh.mp4'), NOW, NOW);
-  const report = await new RetentionService(repo, { dataDir, retentionDays: 30, cacheMaxAgeSeconds: 3600 }).runOnce(NOW);
+  const report = await new RetentionService(repo, index, { dataDir, retentionDays: 30, cacheMaxAgeSeconds: 3600 }).runOnce(NOW);
   assert.equal(report.cacheFilesRemoved, 1);
   assert.ok(!existsSync(join(cache, 'old.mp4')) && existsSync(join(cache, 'fresh.mp4')));
 });
@@ -161,7 +164,7 @@ test('playback cache files unused for longer than the cache age are removed', as
 test('start runs a sweep at once and then periodically; stop waits for the sweep in progress', async () => {
   await seedCameras(database.db, ['cam-a']);
   const old = await segment('cam-a', 40 * DAY, 100);
-  const service = new RetentionService(repo, { dataDir, retentionDays: 30, intervalSeconds: 0.05 });
+  const service = new RetentionService(repo, index, { dataDir, retentionDays: 30, intervalSeconds: 0.05 });
   service.start();
   const deadline = Date.now() + 5000;
   while ((await remainingIds()).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,7 @@
 import { readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { segmentFile } from './range-render.ts';
+import type { RecordingRepository } from './recording.repository.ts';
 import type { DeletableSegment, RetentionRepository } from './retention.repository.ts';
 
 export interface RetentionOptions {
@@ -37,6 +38,7 @@ export class RetentionService {
 
   constructor(
     private readonly repo: RetentionRepository,
+    private readonly index: Pick<RecordingRepository, 'sumBytes'>,
     private readonly options: RetentionOptions,
   ) {}
 
@@ -90,7 +92,7 @@ export class RetentionService {
       if (r.candidates === 0) break;
     }
 
-    let usage = await this.repo.usageBytes();
+    let usage = await this.index.sumBytes();
     const quota = this.options.quotaBytes;
     if (quota !== undefined) {
       while (usage > quota) {
