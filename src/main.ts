@@ -7,6 +7,8 @@ import { openDatabase } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { importFromFile, ImportFileError } from './network/import.service.ts';
 import { SYSTEM_ACTOR } from './identity/actor.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
+import { AuditService } from './audit/audit.service.ts';
 
 const HELP = `safecity — Safe City platform
 
@@ -114,8 +116,12 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`config: expected "schema" or "check", got ${sub ? `"${sub}"` : 'nothing'}`);
     case 'audit': {
       if (sub !== 'verify') throw new UsageError(`audit: expected "verify", got ${sub ? `"${sub}"` : 'nothing'}`);
-      return withPlatform(config(), async (p) => {
-        const result = await p.audit.verify((rows) => process.stderr.write(`\r[safecity] verified ${rows} rows`));
+      const c = config();
+      const database = await openDatabase({ url: c.database.url, dataDir: c.dataDir });
+      try {
+        await migrate(database.db);
+        const audit = new AuditService(new AuditRepository(database.db));
+        const result = await audit.verify((rows) => process.stderr.write(`\r[safecity] verified ${rows} rows`));
         process.stderr.write('\n');
         if (result.ok) {
           console.log(`audit log intact: ${result.rows} rows verified`);
@@ -123,7 +129,9 @@ export async function run(argv: string[]): Promise<number> {
         }
         console.log(`audit log BROKEN at row ${result.brokenAt!.seq}: ${result.brokenAt!.problem} (${result.rows} rows verified before it)`);
         return 1;
-      });
+      } finally {
+        await database.close();
+      }
     }
     case 'import': {
       if (sub !== 'cameras' && sub !== 'sites') throw new UsageError(`import: expected "cameras" or "sites", got ${sub ? `"${sub}"` : 'nothing'}`);
