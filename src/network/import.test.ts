@@ -60,11 +60,13 @@ test('5,000 cameras with three bad rows: nothing changes, exactly those rows and
   assert.equal(failed[0].outcome, 'failed');
 
   const started = Date.now();
+  const queries = h.queries();
   const ok = await postCsv('/api/import/cameras', [CAMERA_CSV_HEADER, ...good].join('\r\n'));
   const ms = Date.now() - started;
   assert.equal(ok.statusCode, 200, ok.body);
   assert.deepEqual(ok.json(), { imported: 5000, format: 'csv', dryRun: false });
   assert.ok(ms < 10_000, `import took ${ms} ms`);
+  assert.ok(h.queries() - queries < 20, `import sent ${h.queries() - queries} statements`);
   assert.equal(await countCameras(), 5000);
   const cam = await h.network.getCameraInternal('cam-00011');
   assert.equal(cam.siteId, 'ts-0011');

@@ -1,3 +1,4 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { AuditRepository } from '../audit/audit.repository.ts';
 import { AuditService } from '../audit/audit.service.ts';
 import { ConfigSchema } from '../config/config.schema.ts';
@@ -20,7 +21,20 @@ export interface NetworkHarness extends NetworkServices {
   bus: MemoryBus;
   /** Every event published since the harness opened. */
   events: BusEvent[];
+  /** SQL statements the network services have sent so far: batching shows here, whatever the machine's load. */
+  queries(): number;
   close(): Promise<void>;
+}
+
+class QueryCounter implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count++;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
 }
 
 export async function openNetworkHarness(url?: string): Promise<NetworkHarness> {
@@ -30,13 +44,15 @@ export async function openNetworkHarness(url?: string): Promise<NetworkHarness> 
   const bus = new MemoryBus();
   const events: BusEvent[] = [];
   await bus.subscribe('network.>', {}, (e) => void events.push(e));
-  const services = createNetworkServices({ db: database.db, audit, bus });
+  const counter = new QueryCounter();
+  const services = createNetworkServices({ db: database.db.withPlugin(counter), audit, bus });
   return {
     ...services,
     database,
     audit,
     bus,
     events,
+    queries: () => counter.count,
     close: async () => {
       await bus.close();
       await database.close();

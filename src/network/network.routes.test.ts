@@ -58,6 +58,9 @@ describe('scope: a user scoped to kp.bannu', () => {
     assert.equal((await call('bannuSupervisor', 'DELETE', `/api/cameras/${peshawar.id}`)).status, 404);
     assert.equal((await call('bannu', 'GET', `/api/sites/${peshawar.siteId}`)).status, 404);
     assert.equal((await h.network.getCameraInternal(peshawar.id)).id, peshawar.id);
+    // Other domains (live, playback) ask the same question through the service.
+    await assert.rejects(h.network.getCameraForActor(actors.bannu, peshawar.id), { name: 'NotFoundError' });
+    assert.equal((await h.network.getCameraForActor(actors.admin, peshawar.id)).scopePath.startsWith('kp.peshawar.'), true);
 
     const denied = await h.audit.list({ action: 'camera.view', targetId: peshawar.id, limit: 10 });
     assert.equal(denied.length, 1);
