@@ -1,13 +1,14 @@
 import type { LiveState } from '../api/events.ts';
 import { CAMERA_STATUSES } from '../api/types.ts';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
+import { TOGGLABLE_LAYERS, type ToggleKey } from './network-layers.ts';
 import type { StatusCounts } from './use-live-camera-status.ts';
 
 interface Props {
   counts: StatusCounts;
   live: LiveState;
-  layers: { sites: boolean; cities: boolean };
-  onToggle(layer: 'sites' | 'cities', visible: boolean): void;
+  layers: Record<ToggleKey, boolean>;
+  onToggle(layer: ToggleKey, visible: boolean): void;
 }
 
 const LIVE_TEXT: Record<LiveState, string> = {
@@ -33,12 +34,11 @@ export function MapLegend({ counts, live, layers, onToggle }: Props) {
         </div>
       ))}
       <div className="legend-layers">
-        <label>
-          <input type="checkbox" checked={layers.sites} onChange={(e) => onToggle('sites', e.target.checked)} /> Sites
-        </label>
-        <label>
-          <input type="checkbox" checked={layers.cities} onChange={(e) => onToggle('cities', e.target.checked)} /> Cities
-        </label>
+        {(Object.keys(TOGGLABLE_LAYERS) as ToggleKey[]).map((key) => (
+          <label key={key}>
+            <input type="checkbox" checked={layers[key]} onChange={(e) => onToggle(key, e.target.checked)} /> {TOGGLABLE_LAYERS[key].label}
+          </label>
+        ))}
       </div>
     </div>
   );

@@ -9,11 +9,22 @@ import { boundsOf, graticule, pad } from './graticule.ts';
 import { MapLegend } from './MapLegend.tsx';
 import { MapSidePanel } from './MapSidePanel.tsx';
 import { networkData, positionOf, type NetworkData, type Selection } from './network-data.ts';
-import { CAMERA_LAYER, CITY_LAYER, CLICKABLE_LAYERS, SITE_LAYER, SOURCES, pointFeatures } from './network-layers.ts';
+import {
+  CAMERA_LAYER,
+  CITY_LAYER,
+  CLICKABLE_LAYERS,
+  PLANNED_SITE_LAYER,
+  SITE_LAYER,
+  SOURCES,
+  TOGGLABLE_LAYERS,
+  pointFeatures,
+  type ToggleKey,
+} from './network-layers.ts';
 import { GRATICULE_FINE } from './offline-style.ts';
 import { useLiveCameraStatus } from './use-live-camera-status.ts';
 
-const KIND_BY_LAYER: Record<string, Selection['kind']> = { [CAMERA_LAYER]: 'camera', [SITE_LAYER]: 'site', [CITY_LAYER]: 'city' };
+const KIND_BY_LAYER: Record<string, Selection['kind']> = { [CAMERA_LAYER]: 'camera', [SITE_LAYER]: 'site', [PLANNED_SITE_LAYER]: 'site', [CITY_LAYER]: 'city' };
+const INITIAL_LAYERS = Object.fromEntries(Object.entries(TOGGLABLE_LAYERS).map(([k, v]) => [k, v.visible])) as Record<ToggleKey, boolean>;
 const CLICK_SLOP_PX = 5;
 
 function setSourceData(map: MapLibreMap, id: string, data: GeoJSON) {
@@ -26,7 +37,7 @@ export function MapPage({ focusCameraId }: { focusCameraId: string | null }) {
   const [data, setData] = useState<NetworkData | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [selection, setSelection] = useState<Selection | null>(null);
-  const [layers, setLayers] = useState({ sites: true, cities: true });
+  const [layers, setLayers] = useState(INITIAL_LAYERS);
   const fitted = useRef(false);
   const live = useLiveCameraStatus(map, data?.cameras ?? null);
 
@@ -88,7 +99,7 @@ export function MapPage({ focusCameraId }: { focusCameraId: string | null }) {
     const cams = data.cameras.features.map((f) => f.geometry.coordinates as [number, number]);
     const b = boundsOf(cams.length ? cams : data.sites.map((s) => [s.lon, s.lat] as const));
     if (!b) return;
-    map.fitBounds([[b.west, b.south], [b.east, b.north]], { padding: 48, maxZoom: 15, duration: 0 });
+    map.fitBounds([[b.west, b.south], [b.east, b.north]], { padding: 64, maxZoom: 15, duration: 0 });
   }, [map, data, focusCameraId]);
 
   useEffect(() => {
@@ -125,9 +136,9 @@ export function MapPage({ focusCameraId }: { focusCameraId: string | null }) {
     });
   }, [map, data, selection]);
 
-  const toggle = (layer: 'sites' | 'cities', visible: boolean) => {
-    setLayers((l) => ({ ...l, [layer]: visible }));
-    map?.setLayoutProperty(layer === 'sites' ? SITE_LAYER : CITY_LAYER, 'visibility', visible ? 'visible' : 'none');
+  const toggle = (key: ToggleKey, visible: boolean) => {
+    setLayers((l) => ({ ...l, [key]: visible }));
+    map?.setLayoutProperty(TOGGLABLE_LAYERS[key].id, 'visibility', visible ? 'visible' : 'none');
   };
 
   return (

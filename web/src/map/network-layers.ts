@@ -8,9 +8,18 @@ import { STATUS_COLOURS } from '../network/camera-status.ts';
 
 export const CAMERA_LAYER = 'cameras';
 export const SITE_LAYER = 'sites';
+export const PLANNED_SITE_LAYER = 'sites-planned';
 export const CITY_LAYER = 'cities';
 export const SELECTION_LAYER = 'selection';
-export const CLICKABLE_LAYERS = [CAMERA_LAYER, SITE_LAYER, CITY_LAYER];
+export const CLICKABLE_LAYERS = [CAMERA_LAYER, SITE_LAYER, PLANNED_SITE_LAYER, CITY_LAYER];
+
+/** Layers the legend can switch on and off, and whether they start on. */
+export const TOGGLABLE_LAYERS = {
+  sites: { id: SITE_LAYER, label: 'Sites', visible: true },
+  planned: { id: PLANNED_SITE_LAYER, label: 'Planned sites', visible: false },
+  cities: { id: CITY_LAYER, label: 'Cities', visible: true },
+} as const;
+export type ToggleKey = keyof typeof TOGGLABLE_LAYERS;
 
 export const SOURCES = { cameras: 'cameras', sites: 'sites', cities: 'cities', selection: 'selection' } as const;
 
@@ -46,14 +55,30 @@ export function networkLayers(): LayerSpecification[] {
       },
     },
     {
+      // Phase-2 planning: hundreds of sites without cameras, off until asked for.
+      id: PLANNED_SITE_LAYER,
+      type: 'circle',
+      source: SOURCES.sites,
+      minzoom: 9,
+      filter: ['==', ['get', 'status'], 'planned'],
+      layout: { visibility: TOGGLABLE_LAYERS.planned.visible ? 'visible' : 'none' },
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 2, 13, 5, 17, 10],
+        'circle-color': 'rgba(59, 130, 246, 0.08)',
+        'circle-stroke-color': 'rgba(59, 130, 246, 0.55)',
+        'circle-stroke-width': 1,
+      },
+    },
+    {
       id: SITE_LAYER,
       type: 'circle',
       source: SOURCES.sites,
       minzoom: 9,
+      filter: ['!=', ['get', 'status'], 'planned'],
       paint: {
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 4, 13, 9, 17, 18],
         'circle-color': 'rgba(148, 163, 184, 0.14)',
-        'circle-stroke-color': ['match', ['get', 'status'], 'planned', STATUS_COLOURS.planned, 'decommissioned', '#475569', '#94a3b8'],
+        'circle-stroke-color': ['match', ['get', 'status'], 'decommissioned', '#475569', '#94a3b8'],
         'circle-stroke-width': 1,
       },
     },
