@@ -141,7 +141,8 @@ const SEGMENT_OPTIONS = (seconds: number): string[] => [
 /** The whole ffmpeg command line (without the binary) for one camera. */
 export function buildIngestArgs(o: IngestArgsOptions): string[] {
   const args = [
-    '-hide_banner', '-nostdin', '-loglevel', 'info', '-nostats',
+    // Each log line tagged with its level ([error] …), so problems can be told from chatter.
+    '-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats',
     '-progress', 'pipe:2', '-stats_period', String(o.statsPeriodSeconds ?? 1),
     ...inputArgs(o.source, o.ioTimeoutSeconds ?? 5),
   ];

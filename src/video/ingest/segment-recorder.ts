@@ -48,7 +48,7 @@ export class SegmentRecorder {
   private readonly incomingDir: string;
   private readonly now: () => number;
   private queue: Promise<void> = Promise.resolve();
-  private run?: { dir: string; startedAt: number; lastEnd: number | null; filed: Set<string> };
+  private run?: { dir: string; startedAt: number; lastEnd: number | null; filed: Set<string>; discard: boolean };
   /** Inserts that failed (database away); retried before the next one, a few times. */
   private pending: Array<{ segment: ClosedSegment; attempts: number }> = [];
   private counters = { segments: 0, bytes: 0, lastSegmentEnd: null as Date | null };
@@ -68,7 +68,7 @@ export class SegmentRecorder {
     const startedAt = this.now();
     const dir = join(this.incomingDir, String(startedAt));
     mkdirSync(dir, { recursive: true });
-    this.run = { dir, startedAt, lastEnd: null, filed: new Set() };
+    this.run = { dir, startedAt, lastEnd: null, filed: new Set(), discard: false };
     return dir;
   }
 
@@ -76,15 +76,21 @@ export class SegmentRecorder {
   onListLine(line: string): void {
     const run = this.run;
     const closedAt = this.now();
-    if (!run || !line.trim()) return;
+    if (!run || run.discard || !line.trim()) return;
     this.enqueue(() => this.fileListed(run, line, closedAt));
+  }
+
+  /** What the current run writes from now on is not to be kept (it was recording the wrong thing). */
+  discardRun(): void {
+    if (this.run) this.run.discard = true;
   }
 
   /** The run's ffmpeg is gone: files what it left unlisted, removes its folder. */
   endRun(): Promise<void> {
     const run = this.run;
     this.run = undefined;
-    if (run) this.enqueue(() => this.fileOrphans(run.dir, run.lastEnd ?? run.startedAt, run.filed));
+    if (run?.discard) this.enqueue(async () => rmSync(run.dir, { recursive: true, force: true }));
+    else if (run) this.enqueue(() => this.fileOrphans(run.dir, run.lastEnd ?? run.startedAt, run.filed));
     return this.idle();
   }
 

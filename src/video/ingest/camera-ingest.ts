@@ -1,0 +1,189 @@
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
+import { SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
+import { credentialRedactor } from '../../platform/media/redact.ts';
+import { HealthTracker, type HealthSnapshot, type Transition } from './camera-health.ts';
+import { buildIngestArgs, COPYABLE_CODECS, parseSource, type IngestSource } from './ingest-source.ts';
+import { SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
+
+// One camera, one ffmpeg: it opens the camera once and feeds recording (segments, indexed as they
+// close), live viewers (fMP4 on stdout, handed to the camera's live hub at every start) and health
+// (progress on stderr). ffmpeg runs under a supervisor: restarted with backoff when it exits, killed
+// when no frame arrives for stallTimeoutSeconds.
+
+/** Takes the live fMP4 stream of each ffmpeg run (LiveHub). */
+export interface LiveSink {
+  feed(stream: NodeJS.ReadableStream): void;
+}
+
+/** Options of the live output when the live domain has not given its own. */
+export const DEFAULT_LIVE_ARGS: readonly string[] = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_keyframe'];
+
+/**
+ * Retrying a dead camera every few seconds costs one refused connection; capping the backoff low
+ * is what lets a camera show online again within seconds of coming back.
+ */
+export const CAMERA_BACKOFF: Partial<BackoffOptions> = { initialMs: 500, maxMs: 4000, stableMs: 30_000 };
+
+export interface CameraIngestOptions {
+  cameraId: string;
+  /** The stream URL (credentials included) or file path. */
+  url: string;
+  /** Record segments; false: live and health only. */
+  record: boolean;
+  dataDir: string;
+  segmentSeconds: number;
+  stallTimeoutSeconds: number;
+  ffmpegPath: string;
+  index: SegmentIndex;
+  live?: LiveSink;
+  liveArgs?: readonly string[];
+  onTransition?(cameraId: string, transition: Transition): void;
+  log?: (message: string) => void;
+  backoff?: Partial<BackoffOptions>;
+}
+
+/** A log line with `-loglevel level+…`: `[tcp @ 0x5…] [error] Connection … refused`. */
+const LEVELLED = /^(?:\[[^\]]+ @ [^\]]+\] )?\[(panic|fatal|error|warning|info|verbose|debug|trace)\] (.*)$/;
+/** Lines ffmpeg prints about input streams, e.g. `  Stream #0:0[0x100]: Video: h264 (High), …`. */
+const VIDEO_STREAM = /^\s*Stream #0:\d+\S*: Video: (\w+)/;
+/** Warnings every camera produces at start (first packets without timestamps): not worth keeping. */
+const ROUTINE = /Timestamps are unset|Non-monotonous DTS|pts has no value/;
+
+export class CameraIngest {
+  readonly cameraId: string;
+  readonly source: IngestSource;
+  private readonly supervisor: SupervisedProcess;
+  private readonly recorder?: SegmentRecorder;
+  private readonly health: HealthTracker;
+  private readonly redact: (text: string) => string;
+  private readonly log: (message: string) => void;
+  private transcode: boolean;
+  private tick?: NodeJS.Timeout;
+  private runDir?: string;
+  private parser = new ProgressParser();
+  private inInputDump = false;
+  private tail: string[] = [];
+
+  constructor(private readonly options: CameraIngestOptions) {
+    this.cameraId = options.cameraId;
+    this.source = parseSource(options.url, `camera ${options.cameraId} stream url`);
+    this.redact = credentialRedactor(this.source.input);
+    this.log = options.log ?? (() => {});
+    this.transcode = this.source.kind === 'mjpeg';
+    const stallMs = options.stallTimeoutSeconds * 1000;
+    this.health = new HealthTracker({ offlineAfterMs: stallMs, onTransition: (t) => options.onTransition?.(this.cameraId, t) });
+    if (options.record) {
+      this.recorder = new SegmentRecorder({ cameraId: this.cameraId, dataDir: options.dataDir, index: options.index, log: this.log });
+    }
+    this.supervisor = new SupervisedProcess({
+      name: `camera ${this.cameraId}`,
+      command: options.ffmpegPath,
+      args: () => this.args(),
+      cwd: () => this.runDir,
+      stdout: 'pipe',
+      extraPipes: 1,
+      stallTimeoutMs: stallMs,
+      backoff: { ...CAMERA_BACKOFF, ...options.backoff },
+      onStart: (child, run) => this.onStart(child, run),
+      onStderrLine: (line) => this.onStderr(line),
+      onRunEnd: (end) => this.onRunEnd(end),
+    });
+  }
+
+  /** Files segments an earlier process left behind, then starts ffmpeg. */
+  async start(): Promise<void> {
+    await this.recorder?.recoverLeftovers();
+    this.log(`camera ${this.cameraId}: ingest ${this.source.kind} ${this.source.display}${this.options.record ? ', recording' : ''}`);
+    this.supervisor.start();
+    this.tick = setInterval(() => this.health.tick(), 1000);
+  }
+
+  /** Stops ffmpeg (it closes its last segment) and waits until every segment is indexed. */
+  async stop(): Promise<void> {
+    clearInterval(this.tick);
+    await this.supervisor.stop();
+    await this.recorder?.idle();
+  }
+
+  snapshot(): HealthSnapshot & { recording: { segments: number; bytes: number; lastSegmentEnd: Date | null } | null; transcoding: boolean; pid?: number } {
+    return { ...this.health.snapshot(), recording: this.recorder?.stats ?? null, transcoding: this.transcode, pid: this.supervisor.pid };
+  }
+
+  private args(): readonly string[] {
+    this.runDir = this.recorder?.beginRun();
+    return buildIngestArgs({
+      source: this.source,
+      transcode: this.transcode,
+      segmentSeconds: this.recorder ? this.options.segmentSeconds : undefined,
+      liveArgs: this.options.liveArgs ?? DEFAULT_LIVE_ARGS,
+    });
+  }
+
+  private onStart(child: ChildProcess, run: number): void {
+    this.parser = new ProgressParser();
+    this.inInputDump = false;
+    this.health.runStarted(run);
+    const stdout = child.stdout as Readable;
+    stdout.on('data', (chunk: Buffer) => this.health.bytes(chunk.length));
+    try {
+      this.options.live?.feed(stdout);
+    } catch (err) {
+      this.log(`camera ${this.cameraId}: live: ${(err as Error).message}`);
+    }
+    const list = child.stdio[3] as Readable | null;
+    if (list && this.recorder) {
+      const recorder = this.recorder;
+      createInterface({ input: list, crlfDelay: Infinity }).on('line', (line) => recorder.onListLine(line));
+    } else {
+      list?.resume();
+    }
+  }
+
+  private onStderr(line: string): void {
+    const item = this.parser.push(line);
+    if (!item) return;
+    if ('block' in item) {
+      if (this.health.frames(item.block.frame)) this.supervisor.markProgress();
+      return;
+    }
+    const m = LEVELLED.exec(item.log);
+    const level = m?.[1] ?? 'info';
+    const message = m?.[2] ?? item.log;
+    if (level === 'info') {
+      this.onInfo(message);
+      return;
+    }
+    if (level === 'verbose' || level === 'debug' || level === 'trace' || ROUTINE.test(message)) return;
+    const text = this.redact(item.log);
+    this.tail.push(text);
+    if (this.tail.length > 10) this.tail.shift();
+    if (level !== 'warning') this.health.problem(text);
+  }
+
+  /** Info lines tell the input's codec: one that can't be copied switches this camera to transcoding. */
+  private onInfo(message: string): void {
+    if (/^Input #/.test(message)) this.inInputDump = true;
+    else if (/^(Output #|Stream mapping)/.test(message)) this.inInputDump = false;
+    const video = this.inInputDump ? VIDEO_STREAM.exec(message) : null;
+    if (video && !this.transcode && !COPYABLE_CODECS.has(video[1])) {
+      // Found out from the stream itself: MJPEG over a URL that didn't say so, MPEG-4 part 2 …
+      this.transcode = true;
+      this.recorder?.discardRun();
+      this.log(`camera ${this.cameraId}: sends ${video[1]}, which browsers and MPEG-TS copy can't take; transcoding to H.264 (costs CPU)`);
+      this.supervisor.restart();
+    }
+  }
+
+  private onRunEnd(end: RunEnd): void {
+    void this.recorder?.endRun();
+    if (end.reason === 'stopped' || end.reason === 'restarted') return;
+    const how = end.reason === 'stalled' ? 'stalled (no frames), killed' : end.reason === 'spawn-failed' ? `could not start: ${end.error?.message}` : `exited (${end.signal ?? `code ${end.code}`})`;
+    const last = this.tail.slice(-3).join(' | ');
+    this.tail = [];
+    if (end.reason === 'stalled') this.health.problem('stream stalled');
+    this.log(`camera ${this.cameraId}: ffmpeg ${how} after ${Math.round(end.runMs / 1000)} s${last ? `: ${last}` : ''}; restarting in ${((end.restartInMs ?? 0) / 1000).toFixed(1)} s`);
+  }
+}

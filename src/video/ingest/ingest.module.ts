@@ -1,0 +1,76 @@
+import type { Config } from '../../config/config.schema.ts';
+import type { EventBus } from '../../platform/bus/bus.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { locateFfmpeg, type FfmpegBinaries } from '../../platform/media/ffmpeg.ts';
+import { RecordingRepository } from '../recording/recording.repository.ts';
+import { CameraHealthRepository } from './camera-health.repository.ts';
+import { CameraHealthService } from './camera-health.service.ts';
+import { CameraIngest, type LiveSink } from './camera-ingest.ts';
+import { IngestManager, newWorkerId, type IngestCameraSource } from './ingest-manager.ts';
+import { LeaseRepository } from './lease.repository.ts';
+
+/** The live domain's hubs (LiveHubRegistry): one per camera ingested on this node. */
+export interface LiveSinks {
+  obtain(cameraId: string): LiveSink;
+  remove(cameraId: string, reason?: string): void;
+}
+
+export interface IngestDeps {
+  config: Pick<Config, 'dataDir' | 'video'>;
+  db: Db;
+  bus: EventBus;
+  /** The network domain (NetworkService.listIngestCameras). */
+  cameras: IngestCameraSource;
+  liveHubs?: LiveSinks;
+  /** Muxer options of the live fMP4 output, from the live domain. */
+  liveArgs?: readonly string[];
+  workerId?: string;
+  /** Found with locateFfmpeg() when not given. */
+  ffmpeg?: FfmpegBinaries;
+  log?: (message: string) => void;
+}
+
+export interface IngestServices {
+  manager: IngestManager;
+  health: CameraHealthService;
+  recordings: RecordingRepository;
+  ffmpeg: FfmpegBinaries;
+}
+
+/** Builds this node's ingest manager; call manager.start() to begin (when config.video.ingest). */
+export async function createIngestServices(deps: IngestDeps): Promise<IngestServices> {
+  const log = deps.log ?? (() => {});
+  const ffmpeg = deps.ffmpeg ?? (await locateFfmpeg());
+  const { video, dataDir } = deps.config;
+  const recordings = new RecordingRepository(deps.db);
+  const workerId = deps.workerId ?? newWorkerId();
+  const health = new CameraHealthService(new CameraHealthRepository(deps.db), deps.bus, workerId, log);
+  const manager = new IngestManager({
+    workerId,
+    cameras: deps.cameras,
+    leases: new LeaseRepository(deps.db),
+    bus: deps.bus,
+    health,
+    leaseSeconds: video.leaseSeconds,
+    maxCameras: video.maxCamerasPerWorker,
+    log,
+    onIngestStopped: (cameraId) => deps.liveHubs?.remove(cameraId, 'camera ingest stopped on this node'),
+    createIngest: (plan) =>
+      new CameraIngest({
+        cameraId: plan.cameraId,
+        url: plan.url,
+        record: plan.record,
+        dataDir,
+        segmentSeconds: video.segmentSeconds,
+        stallTimeoutSeconds: video.stallTimeoutSeconds,
+        ffmpegPath: ffmpeg.ffmpeg,
+        index: recordings,
+        live: deps.liveHubs?.obtain(plan.cameraId),
+        liveArgs: deps.liveArgs,
+        onTransition: (cameraId, t) => void health.transition(cameraId, t),
+        log,
+      }),
+  });
+  log(`ingest: ffmpeg ${ffmpeg.version} (${ffmpeg.source}, ${ffmpeg.ffmpeg}), worker ${manager.workerId}`);
+  return { manager, health, recordings, ffmpeg };
+}
