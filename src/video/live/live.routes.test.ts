@@ -172,6 +172,8 @@ describe('live routes', { skip: existsSync(FFMPEG) ? false : `${FFMPEG} not foun
     assert.match(idle.json().message, /no picture yet/);
     const forbidden = await app.inject({ url: '/api/cameras/c1/snapshot.jpg', headers: { authorization: 'Bearer auditor' } });
     assert.equal(forbidden.statusCode, 403);
+    const img = await app.inject({ url: '/api/cameras/c1/snapshot.jpg?token=op-bannu' });
+    assert.equal(img.statusCode, 200, 'the token may come in the query, for <img src>');
   });
 });
 

@@ -95,8 +95,9 @@ export function registerLiveRoutes(app: App, live: LiveService): void {
   });
 
   app.get('/api/cameras/:id/snapshot.jpg', {
-    config: { access: requires(Permission.VideoLive) },
-    schema: { tags: ['video'], summary: "The camera's latest keyframe as JPEG.", params: Params },
+    // `?token=` too, so that an <img> or a download link can show it.
+    config: { access: requires(Permission.VideoLive), tokenInQuery: true },
+    schema: { tags: ['video'], summary: "The camera's latest keyframe as JPEG.", params: Params, querystring: TokenQuery },
   }, async (req, reply) => {
     const jpeg = await live.snapshot(req.actor, req.params.id);
     return reply.header('cache-control', 'no-store').type('image/jpeg').send(jpeg);

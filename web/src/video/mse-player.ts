@@ -4,8 +4,8 @@
 //
 // Latency: fragments are appended in `segments` mode as they arrive; when the playhead falls more
 // than `maxLatencySec` behind the newest buffered frame (tab in background, a skip on a slow link,
-// the cached GOP a new viewer starts on) it jumps to just behind the edge, and a smaller lag is
-// caught up by playing slightly fast. Media older than `keepSec` is removed from the buffer.
+// the cached GOP a new viewer starts on) it jumps to just behind the edge; a lag above
+// `targetLatencySec` is caught up by playing slightly fast. Media older than `keepSec` is removed.
 
 export type LiveState =
   /** Opening the socket, or waiting for the first picture. */
@@ -34,6 +34,8 @@ export interface MsePlayerOptions {
   explainRefusal?: () => Promise<string | undefined>;
   /** Jump to the live edge when this far behind it, seconds. Default 1. */
   maxLatencySec?: number;
+  /** Behind the edge by more than this, play slightly fast to catch up, seconds. Default 0.3. */
+  targetLatencySec?: number;
   /** Where a jump lands, behind the newest frame, seconds. Default 0.1. */
   jumpBehindSec?: number;
   /** Seconds of media kept behind the playhead. Default 10. */
@@ -81,7 +83,7 @@ export class MsePlayer {
   private counters = { bytes: 0, fragments: 0, jumps: 0, reconnects: 0 };
 
   constructor(options: MsePlayerOptions) {
-    this.o = { maxLatencySec: 1, jumpBehindSec: 0.1, keepSec: 10, minRetryMs: 500, maxRetryMs: 15000, stallMs: 8000, ...options };
+    this.o = { maxLatencySec: 1, targetLatencySec: 0.3, jumpBehindSec: 0.1, keepSec: 10, minRetryMs: 500, maxRetryMs: 15000, stallMs: 8000, ...options };
   }
 
   get stats(): PlayerStats {
@@ -220,7 +222,7 @@ export class MsePlayer {
       video.currentTime = Math.max(ranges.start(last), edge - this.o.jumpBehindSec);
       this.counters.jumps++;
     } else {
-      video.playbackRate = lag > 0.5 ? 1.1 : 1;
+      video.playbackRate = lag > this.o.targetLatencySec ? 1.15 : 1;
     }
     if (video.paused) video.play().catch(() => {});
     if (this.status.state === 'connecting' && video.readyState >= 2) {

@@ -1,0 +1,96 @@
+import { useEffect, useState, type DragEvent } from 'react';
+import { LiveView } from './LiveView.tsx';
+import { CAMERA_DRAG_TYPE, WALL_SIZES, clearTile, emptyWall, parseWall, placeCamera, resizeWall, type Wall, type WallSize } from './wall-layout.ts';
+import './video.css';
+
+export { CAMERA_DRAG_TYPE } from './wall-layout.ts';
+
+/** Makes an element a camera drag source for the wall: call from its onDragStart. */
+export function setCameraDragData(event: DragEvent, cameraId: string): void {
+  event.dataTransfer.setData(CAMERA_DRAG_TYPE, cameraId);
+  event.dataTransfer.setData('text/plain', cameraId);
+  event.dataTransfer.effectAllowed = 'copyMove';
+}
+
+export interface VideoWallProps {
+  /** The wall is kept in localStorage under this key, per workstation. Default 'safecity.wall'. */
+  storageKey?: string;
+  /** Labels of camera ids (code or name), for the tiles. */
+  labels?: Record<string, string>;
+}
+
+function load(key: string): Wall {
+  try {
+    return parseWall(localStorage.getItem(key)) ?? emptyWall(2);
+  } catch {
+    return emptyWall(2);
+  }
+}
+
+/** A grid of live views (1, 2×2, 3×3, 4×4); drop a camera on a tile to show it there. */
+export function VideoWall({ storageKey = 'safecity.wall', labels = {} }: VideoWallProps) {
+  const [wall, setWall] = useState<Wall>(() => load(storageKey));
+  const [over, setOver] = useState<number | null>(null);
+
+  useEffect(() => {
+    try {
+      localStorage.setItem(storageKey, JSON.stringify(wall));
+    } catch {
+      // storage full or disabled: the wall still works, it just isn't remembered
+    }
+  }, [storageKey, wall]);
+
+  const onDragOver = (index: number) => (e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(CAMERA_DRAG_TYPE)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    setOver(index);
+  };
+  const onDrop = (index: number) => (e: DragEvent) => {
+    const id = e.dataTransfer.getData(CAMERA_DRAG_TYPE).trim();
+    setOver(null);
+    if (!id) return;
+    e.preventDefault();
+    setWall((w) => placeCamera(w, index, id));
+  };
+
+  return (
+    <div className="video-wall">
+      <div className="video-wall-toolbar" role="toolbar" aria-label="Wall layout">
+        {WALL_SIZES.map((n: WallSize) => (
+          <button key={n} type="button" className={`btn btn-small${wall.size === n ? ' active' : ''}`} aria-pressed={wall.size === n} onClick={() => setWall((w) => resizeWall(w, n))}>
+            {n === 1 ? '1' : `${n}×${n}`}
+          </button>
+        ))}
+        <span className="muted">Drag a camera onto a tile.</span>
+      </div>
+      <div className="video-wall-grid" style={{ gridTemplateColumns: `repeat(${wall.size}, 1fr)`, gridTemplateRows: `repeat(${wall.size}, 1fr)` }}>
+        {wall.slots.map((cameraId, i) => (
+          <div
+            key={`${i}:${cameraId ?? ''}`}
+            className={`video-wall-tile${over === i ? ' drop-target' : ''}`}
+            onDragOver={onDragOver(i)}
+            onDragLeave={(e) => {
+              // Leaving for one of the tile's own children is not leaving the tile.
+              if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver((o) => (o === i ? null : o));
+            }}
+            onDrop={onDrop(i)}
+            draggable={cameraId !== null}
+            onDragStart={(e) => cameraId && setCameraDragData(e, cameraId)}
+          >
+            {cameraId ? (
+              <>
+                <LiveView cameraId={cameraId} label={labels[cameraId]} />
+                <button type="button" className="video-wall-clear" title="Remove from the wall" onClick={() => setWall((w) => clearTile(w, i))}>
+                  ×
+                </button>
+              </>
+            ) : (
+              <div className="video-wall-empty muted">Drop a camera here</div>
+            )}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
