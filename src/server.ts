@@ -19,6 +19,9 @@ import { createNetworkServices, type NetworkServices } from './network/network.m
 import { registerNetworkRoutes } from './network/network.routes.ts';
 import { seedDemoCity } from './network/demo-city.ts';
 import { NotFoundError } from './platform/http/errors.ts';
+import { locateFfmpeg } from './platform/media/ffmpeg.ts';
+import { createRecordingServices, type RecordingServices } from './video/recording/recording.module.ts';
+import { registerRecordingRoutes } from './video/recording/recording.routes.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -32,6 +35,7 @@ export interface Platform {
   audit: AuditService;
   identity: IdentityService;
   network: NetworkServices;
+  recording: RecordingServices;
   app: App;
   close(): Promise<void>;
 }
@@ -82,10 +86,14 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     registerAuditRoutes(app, audit);
     registerNetworkRoutes(app, network);
     registerEventRoutes(app, { bus, cameraScope });
+    const ffmpeg = await locateFfmpeg();
+    const recording = createRecordingServices({ db: database.db, audit, cameras: network.network, config, tools: ffmpeg, log });
+    closers.unshift(() => recording.close());
+    registerRecordingRoutes(app, recording);
 
     let closed = false;
     return {
-      config, database, bus, audit, identity, network, app,
+      config, database, bus, audit, identity, network, recording, app,
       async close() {
         if (closed) return;
         closed = true;
@@ -123,6 +131,8 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
       const seeded = await seedDemoCity({ store: platform.network.store, audit: platform.audit });
       log(seeded.seeded ? `demo city seeded: ${seeded.sites} sites, ${seeded.cameras} cameras (demo data) in ${Date.now() - started} ms` : 'demo city already present');
     }
+    // Serving nodes sweep recordings past retention and fail exports a stopped node left running.
+    await platform.recording.start();
     const address = await platform.app.listen({ host: config.server.host, port: config.server.port });
     const port = new URL(address).port;
     const url = `http://127.0.0.1:${port}`;
