@@ -23,8 +23,14 @@ function walk(dir, out = []) {
   return out;
 }
 
+//   npm run test:integration  only test/ (PostgreSQL, NATS, RTSP, fuzz, browser)
+//   npm run test:browser      only test/*.browser.test.ts
 const args = process.argv.slice(2);
-const files = args.length ? args : [...walk('src'), ...walk('test'), ...walk('web/src')].sort();
+const flags = new Set(args.filter((a) => a.startsWith('--')));
+const named = args.filter((a) => !a.startsWith('--'));
+let files = named.length ? named : [...walk('src'), ...walk('test'), ...walk('web/src')].sort();
+if (flags.has('--integration')) files = walk('test').sort();
+if (flags.has('--browser')) files = walk('test').filter((f) => f.endsWith('.browser.test.ts')).sort();
 if (!files.length) {
   console.error('no test files found');
   process.exit(1);
