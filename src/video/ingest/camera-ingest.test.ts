@@ -155,6 +155,8 @@ test('an MJPEG camera that freezes is marked offline, restarted by the watchdog,
     assert.deepEqual([...new Set(probe.stdout.split('\n').filter(Boolean))], ['h264']);
   }
   assert.ok(h.logs.some((l) => /sends mjpeg.*transcoding to H\.264/.test(l)));
+  assert.ok(Buffer.concat(h.liveChunks).includes(Buffer.from('avc1')), 'live viewers get H.264 too');
+  assert.ok(h.feeds() >= 3, 'the live sink is fed again at every ffmpeg start');
   assert.ok(h.logs.some((l) => /stalled/.test(l)), h.logs.join('\n'));
   assert.ok(h.logs.some((l) => l.includes(`http://***@127.0.0.1:${cam.port}/stream`)));
   assert.equal(h.logs.filter((l) => l.includes('hunter22')).length, 0);

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
 import { SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
 import { credentialRedactor } from '../../platform/media/redact.ts';
+import { LIVE_FMP4_OUTPUT_ARGS } from '../live/fmp4.ts';
 import { HealthTracker, type HealthSnapshot, type Transition } from './camera-health.ts';
 import { buildIngestArgs, COPYABLE_CODECS, parseSource, type IngestSource } from './ingest-source.ts';
 import { SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
@@ -17,9 +18,6 @@ import { SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
 export interface LiveSink {
   feed(stream: NodeJS.ReadableStream): void;
 }
-
-/** Options of the live output when the live domain has not given its own. */
-export const DEFAULT_LIVE_ARGS: readonly string[] = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_keyframe'];
 
 /**
  * Retrying a dead camera every few seconds costs one refused connection; capping the backoff low
@@ -39,6 +37,7 @@ export interface CameraIngestOptions {
   ffmpegPath: string;
   index: SegmentIndex;
   live?: LiveSink;
+  /** Muxer options of the live output; default the live domain's LIVE_FMP4_OUTPUT_ARGS. */
   liveArgs?: readonly string[];
   onTransition?(cameraId: string, transition: Transition): void;
   log?: (message: string) => void;
@@ -118,7 +117,7 @@ export class CameraIngest {
       source: this.source,
       transcode: this.transcode,
       segmentSeconds: this.recorder ? this.options.segmentSeconds : undefined,
-      liveArgs: this.options.liveArgs ?? DEFAULT_LIVE_ARGS,
+      liveArgs: this.options.liveArgs ?? LIVE_FMP4_OUTPUT_ARGS,
     });
   }
 

@@ -22,7 +22,7 @@ export interface IngestDeps {
   /** The network domain (NetworkService.listIngestCameras). */
   cameras: IngestCameraSource;
   liveHubs?: LiveSinks;
-  /** Muxer options of the live fMP4 output, from the live domain. */
+  /** Muxer options of the live fMP4 output; default the live domain's. */
   liveArgs?: readonly string[];
   workerId?: string;
   /** Found with locateFfmpeg() when not given. */
