@@ -22,6 +22,8 @@ import { NotFoundError } from './platform/http/errors.ts';
 import { locateFfmpeg } from './platform/media/ffmpeg.ts';
 import { createRecordingServices, type RecordingServices } from './video/recording/recording.module.ts';
 import { registerRecordingRoutes } from './video/recording/recording.routes.ts';
+import { createLiveServices, type LiveServices } from './video/live/live.module.ts';
+import { registerLiveRoutes } from './video/live/live.routes.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -36,6 +38,7 @@ export interface Platform {
   identity: IdentityService;
   network: NetworkServices;
   recording: RecordingServices;
+  live: LiveServices;
   app: App;
   close(): Promise<void>;
 }
@@ -90,10 +93,14 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     const recording = createRecordingServices({ db: database.db, audit, cameras: network.network, config, tools: ffmpeg, log });
     closers.unshift(() => recording.close());
     registerRecordingRoutes(app, recording);
+    // Hubs are fed by this node's ingest (IngestDeps.liveHubs = live.hubs); without one, no camera is live here.
+    const live = createLiveServices({ audit, cameras: { scopePathOf: cameraScope }, ffmpegPath: ffmpeg.ffmpeg, log });
+    closers.unshift(async () => live.hubs.closeAll());
+    registerLiveRoutes(app, live.live);
 
     let closed = false;
     return {
-      config, database, bus, audit, identity, network, recording, app,
+      config, database, bus, audit, identity, network, recording, live, app,
       async close() {
         if (closed) return;
         closed = true;
