@@ -142,7 +142,7 @@ export function PlaybackPanel({ cameraId }: { cameraId: string }) {
             </button>
           </div>
         )}
-        {position && <div className="playback-clock mono">{position.toLocaleString()}</div>}
+        {position && <div className="playback-clock mono" data-time={position.toISOString()}>{position.toLocaleString()}</div>}
       </div>
 
       <ExportForm cameraId={cameraId} period={period} disabled={!recorded} />
