@@ -46,8 +46,8 @@ export const ROAD = {
   walkWidth: 3.2,
   /** Shop fronts stand this far beyond the walkways. */
   facadeHeight: 7,
-  /** Depth at which actors appear (far) and vanish under the camera (near), metres. */
-  zFar: 160,
+  /** Depth at which vehicles appear (far: a few pixels wide) and vanish under the camera (near), metres. */
+  zFar: 600,
   zUnder: 1.5,
 } as const;
 
@@ -61,7 +61,7 @@ export function walkway(side: 'left' | 'right'): [number, number] {
 export function sceneGeometry(width: number, height: number): Geometry {
   const horizonY = Math.round(height * 0.26);
   const ppm = width * 0.0902;
-  return { width, height, horizonY, vpX: width / 2, ppm, camH: (height - horizonY) / ppm, zNear: 10 };
+  return { width, height, horizonY, vpX: width / 2, ppm, camH: (height - horizonY) / ppm, zNear: 20 };
 }
 
 /** Screen scale at depth z: 1 at the bottom row of the frame, shrinking toward the horizon. */

@@ -4,7 +4,7 @@ import { paintBackground } from './background.ts';
 import { I420Frame, rgbToYuv, type Box } from './frame.ts';
 import { projectX, projectY, sceneGeometry, type Direction, type Geometry } from './geometry.ts';
 import { personParts, type VehicleKind } from './actors.ts';
-import { clipBox, draw, insideFrame, project, type Primitive } from './sprites.ts';
+import { clipBox, draw, insideFrame, primitiveBox, project, type Projected } from './sprites.ts';
 import { drawTimestampCode, MIN_TIMESTAMP_WIDTH, timestampBlockSize } from './timestamp-code.ts';
 import { Traffic, type TrafficOptions } from './traffic.ts';
 
@@ -25,9 +25,11 @@ export interface VehicleInFrame {
   direction: Direction;
   /** Pixels, clipped to the frame. */
   box: Box;
-  /** The plate's outline while the whole plate is in the frame, else null. */
+  /** The plate's outline while the whole plate is in the frame and nothing nearer covers it, else null. */
   plateBox: Box | null;
   plateCharPx: number | null;
+  /** The plate is in the frame but something nearer is in front of (part of) it. */
+  plateOccluded: boolean;
 }
 
 export interface PersonInFrame {
@@ -104,6 +106,35 @@ export function paintBackdrop(options: RendererOptions): I420Frame {
   return frame;
 }
 
+/** Whether any part of a nearer object covers any of the box. */
+function covers(nearer: Projected, b: Box): boolean {
+  if (!nearer.box || !overlaps(nearer.box, b)) return false;
+  return nearer.prims.some((p) => overlaps(primitiveBox(p), b) && (p.t !== 'poly' || polygonMeetsBox(p.pts, b)));
+}
+
+/** Separating-axis test of a convex polygon against a box whose bounding boxes already overlap. */
+function polygonMeetsBox(pts: number[], b: Box): boolean {
+  const n = pts.length / 2;
+  for (let i = 0, j = n - 1; i < n; j = i++) {
+    const nx = pts[2 * i + 1] - pts[2 * j + 1];
+    const ny = pts[2 * j] - pts[2 * i];
+    let polyMin = Infinity;
+    let polyMax = -Infinity;
+    for (let k = 0; k < n; k++) {
+      const d = pts[2 * k] * nx + pts[2 * k + 1] * ny;
+      polyMin = Math.min(polyMin, d);
+      polyMax = Math.max(polyMax, d);
+    }
+    const corners = [b.x0 * nx + b.y0 * ny, b.x1 * nx + b.y0 * ny, b.x0 * nx + b.y1 * ny, b.x1 * nx + b.y1 * ny];
+    if (Math.max(...corners) <= polyMin || Math.min(...corners) >= polyMax) return false;
+  }
+  return true;
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+}
+
 export class SceneRenderer {
   readonly geometry: Geometry;
   readonly traffic: Traffic;
@@ -136,26 +167,44 @@ export class SceneRenderer {
     const t = atMs - this.originMs;
     into.data.set(this.background.data);
     const info: FrameInfo = { atMs, vehicles: [], people: [] };
-    const items: { z: number; prims: Primitive[]; shadow: { x: number; width: number; length: number } | null }[] = [];
+    const items: { z: number; projected: Projected; seen: VehicleInFrame | null }[] = [];
     for (const { vehicle: v, z } of this.traffic.vehiclesAt(t)) {
-      const p = project(g, v.model.parts, v.x, z);
-      const box = clipBox(p.box, g.width, g.height);
+      const projected = project(g, v.model.parts, v.x, z);
+      const box = clipBox(projected.box, g.width, g.height);
       if (!box) continue;
-      const plateBox = p.plate && insideFrame(p.plate.box, g.width, g.height) ? p.plate.box : null;
-      info.vehicles.push({ id: v.id, kind: v.kind, plate: v.plate, lane: v.lane.index, direction: v.direction, box, plateBox, plateCharPx: plateBox ? p.plate!.charPx : null });
-      items.push({ z, prims: p.prims, shadow: { x: v.x, width: v.model.width, length: v.model.length } });
+      // Shadows lie on the road, and the road is behind every vehicle: all of them go down first.
+      this.shadow(into, v.x, z, v.model.width, v.model.length);
+      const whole = projected.plate && insideFrame(projected.plate.box, g.width, g.height) ? projected.plate : null;
+      const seen: VehicleInFrame = {
+        id: v.id,
+        kind: v.kind,
+        plate: v.plate,
+        lane: v.lane.index,
+        direction: v.direction,
+        box,
+        plateBox: whole?.box ?? null,
+        plateCharPx: whole?.charPx ?? null,
+        plateOccluded: false,
+      };
+      info.vehicles.push(seen);
+      items.push({ z, projected, seen });
     }
     for (const { person, z, phase } of this.traffic.peopleAt(t)) {
-      const p = project(g, personParts(person.look, person.direction, phase), person.x, z);
-      const box = clipBox(p.box, g.width, g.height);
+      const projected = project(g, personParts(person.look, person.direction, phase), person.x, z);
+      const box = clipBox(projected.box, g.width, g.height);
       if (!box) continue;
       info.people.push({ id: person.id, box });
-      items.push({ z, prims: p.prims, shadow: null });
+      items.push({ z, projected, seen: null });
     }
     items.sort((a, b) => b.z - a.z);
-    for (const item of items) {
-      if (item.shadow) this.shadow(into, item.shadow.x, item.z, item.shadow.width, item.shadow.length);
-      draw(into, item.prims);
+    for (const [i, item] of items.entries()) {
+      draw(into, item.projected.prims);
+      const seen = item.seen;
+      if (seen?.plateBox && items.slice(i + 1).some((nearer) => covers(nearer.projected, seen.plateBox!))) {
+        seen.plateOccluded = true;
+        seen.plateBox = null;
+        seen.plateCharPx = null;
+      }
     }
     this.drawClock(into, atMs);
     drawTimestampCode(into, Math.round(atMs));

@@ -126,6 +126,15 @@ function drawPlate(frame: I420Frame, b: Box, charPx: number, text: string): void
   if (charPx >= 2) frame.drawText(text, at.x, at.y, charPx, 16, 235, PLATE.aspect);
 }
 
+/** A primitive's bounding box in pixels. */
+export function primitiveBox(p: Primitive): Box {
+  if (p.t === 'plate') return p.box;
+  if (p.t === 'ellipse') return { x0: p.cx - p.rx, y0: p.cy - p.ry, x1: p.cx + p.rx, y1: p.cy + p.ry };
+  const b = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+  for (let i = 0; i < p.pts.length; i += 2) grow(b, p.pts[i], p.pts[i + 1], p.pts[i], p.pts[i + 1]);
+  return b;
+}
+
 /** A box clipped to the frame, or null when none of it is inside. */
 export function clipBox(b: Box | null, width: number, height: number): Box | null {
   if (!b) return null;

@@ -6,18 +6,15 @@ import type { Box } from './frame.ts';
 import { ROAD, walkway, type Direction, type Geometry, type Lane } from './geometry.ts';
 import { PlateRegistry } from './plates.ts';
 import { Rng } from './rng.ts';
-import { clipBox, insideFrame, project, type Projected } from './sprites.ts';
+import { clipBox, project } from './sprites.ts';
 
 export interface TrafficOptions {
   seed: number;
   /** Mean seconds between vehicles in one lane (default 4.5). */
   vehicleHeadwaySeconds?: number;
-  /** Mean seconds between walkers entering one walkway in one direction (default 14). */
+  /** Mean seconds between walkers entering one walkway in one direction (default 20). */
   pedestrianHeadwaySeconds?: number;
 }
-
-/** Plates count as readable while whole in the frame with characters at least this tall (pixels). */
-export const READABLE_CHAR_PX = 16;
 
 export interface Vehicle {
   id: string;
@@ -34,10 +31,6 @@ export interface Vehicle {
   endMs: number;
   enterMs: number | null;
   exitMs: number | null;
-  plateBestMs: number | null;
-  plateBestCharPx: number | null;
-  plateReadableFromMs: number | null;
-  plateReadableUntilMs: number | null;
 }
 
 export interface Person {
@@ -67,11 +60,21 @@ const SPEEDS: Record<VehicleKind, [number, number]> = {
   truck: [25, 42],
 };
 const PATH = ROAD.zFar - ROAD.zUnder;
-const PERSON_FAR = 130;
+/** Walkers appear and vanish this far away, about ten pixels tall. */
+const PERSON_FAR = 400;
 const WINDOW_MS = 10_000;
-/** The street is already busy when the camera starts: generation begins this long before. */
-const WARMUP_MS = 60_000;
+/**
+ * The street is already busy when the camera starts: generation begins long enough before that the
+ * slowest vehicle (and walker) spawned then has crossed the whole view.
+ */
+const VEHICLE_WARMUP_MS = 100_000;
+const PEOPLE_WARMUP_MS = 380_000;
+/** Timing resolution near the camera; far away, where nothing moves much on screen, steps are longer. */
 const TIMING_STEP_MS = 20;
+
+function timingStep(g: Geometry, z: number, base: number): number {
+  return base * Math.min(25, Math.max(1, (0.4 * z) / g.zNear));
+}
 
 interface LaneState {
   lane: Lane;
@@ -97,24 +100,23 @@ export class Traffic {
   private readonly plates: PlateRegistry;
   private readonly headway: number;
   private readonly walkHeadway: number;
-  // Walkers are slow: generation starts early enough that the walkways are peopled at t = 0 too.
-  private generatedUntil = -2 * WARMUP_MS;
+  private generatedUntil = -PEOPLE_WARMUP_MS;
 
   constructor(
     readonly geometry: Geometry,
     options: TrafficOptions,
   ) {
     this.headway = (options.vehicleHeadwaySeconds ?? 4.5) * 1000;
-    this.walkHeadway = (options.pedestrianHeadwaySeconds ?? 14) * 1000;
+    this.walkHeadway = (options.pedestrianHeadwaySeconds ?? 20) * 1000;
     this.plates = new PlateRegistry(Rng.derive(options.seed, 'plates'));
     this.lanes = ROAD.lanes.map((lane) => {
       const rng = Rng.derive(options.seed, `lane${lane.index}`);
-      return { lane, rng, next: -WARMUP_MS + rng.exponential(this.headway), last: null, count: 0 };
+      return { lane, rng, next: -VEHICLE_WARMUP_MS + rng.exponential(this.headway), last: null, count: 0 };
     });
     this.walks = (['left', 'right'] as const).flatMap((side) =>
       (['toward', 'away'] as const).map((direction) => {
         const rng = Rng.derive(options.seed, `walk-${side}-${direction}`);
-        return { side, direction, rng, next: -2 * WARMUP_MS + rng.exponential(this.walkHeadway), count: 0 };
+        return { side, direction, rng, next: -PEOPLE_WARMUP_MS + rng.exponential(this.walkHeadway), count: 0 };
       }),
     );
   }
@@ -191,8 +193,9 @@ export class Traffic {
     let spawnMs = state.next;
     const leader = state.last;
     if (leader) {
-      // Keep a safe gap behind the vehicle ahead for the whole run, since nobody overtakes in a lane.
-      const gap = leader.model.length + 6;
+      // Keep a safe gap (two seconds, and never under six metres) behind the vehicle ahead for the
+      // whole run, since nobody overtakes in a lane; closer, its plate would hide behind the leader.
+      const gap = leader.model.length + Math.max(6, 2 * speed);
       const leaderEnd = leader.spawnMs + (PATH / leader.speed) * 1000;
       spawnMs = Math.max(spawnMs, leader.spawnMs + (gap / leader.speed) * 1000, leaderEnd - ((PATH - gap) / speed) * 1000);
     }
@@ -212,10 +215,6 @@ export class Traffic {
       endMs: spawnMs + (PATH / speed) * 1000,
       enterMs: null,
       exitMs: null,
-      plateBestMs: null,
-      plateBestCharPx: null,
-      plateReadableFromMs: null,
-      plateReadableUntilMs: null,
     };
     this.time(vehicle);
     this.vehicles.push(vehicle);
@@ -240,7 +239,7 @@ export class Traffic {
       exitMs: null,
     };
     const standing = personParts(person.look, person.direction, 0);
-    for (let t = person.spawnMs; t <= person.endMs; t += TIMING_STEP_MS * 5) {
+    for (let t = person.spawnMs; t <= person.endMs; t += timingStep(this.geometry, personZ(person, t), TIMING_STEP_MS * 5)) {
       if (!clipBox(project(this.geometry, standing, person.x, personZ(person, t)).box, this.geometry.width, this.geometry.height)) continue;
       person.enterMs ??= t;
       person.exitMs = t;
@@ -249,24 +248,13 @@ export class Traffic {
     state.next += rng.exponential(this.walkHeadway);
   }
 
-  /** When a vehicle is in view and when its plate is readable, sampled every 20 ms of its run. */
+  /** When a vehicle is in view, sampled every 20 ms while it is near. */
   private time(v: Vehicle): void {
     const { width, height } = this.geometry;
-    for (let t = v.spawnMs; t <= v.endMs; t += TIMING_STEP_MS) {
-      const p: Projected = project(this.geometry, v.model.parts, v.x, vehicleZ(v, t));
-      if (!clipBox(p.box, width, height)) continue;
+    for (let t = v.spawnMs; t <= v.endMs; t += timingStep(this.geometry, vehicleZ(v, t), TIMING_STEP_MS)) {
+      if (!clipBox(project(this.geometry, v.model.parts, v.x, vehicleZ(v, t)).box, width, height)) continue;
       v.enterMs ??= t;
       v.exitMs = t;
-      if (p.plate && insideFrame(p.plate.box, width, height)) {
-        if (v.plateBestCharPx === null || p.plate.charPx > v.plateBestCharPx) {
-          v.plateBestCharPx = p.plate.charPx;
-          v.plateBestMs = t;
-        }
-        if (p.plate.charPx >= READABLE_CHAR_PX) {
-          v.plateReadableFromMs ??= t;
-          v.plateReadableUntilMs = t;
-        }
-      }
     }
   }
 }

@@ -36,12 +36,16 @@ export interface VehicleTruth {
   /** First and last moment any part of it was in the frame (ISO 8601); exitAt null if still in view at stop. */
   enterAt: string;
   exitAt: string | null;
-  /** When the whole plate was in frame at its largest, and its character height then (pixels). */
+  /**
+   * From the frames the camera actually produced: the frame in which the plate was whole, uncovered
+   * and largest, and its character height there (pixels); the first and last frames in which it was
+   * readable (whole, uncovered, characters at least READABLE_CHAR_PX high) and how many such frames.
+   */
   plateBestAt: string | null;
   plateCharPx: number | null;
-  /** While the whole plate was in frame with characters at least READABLE_CHAR_PX high. */
   plateReadableFrom: string | null;
   plateReadableUntil: string | null;
+  plateReadableFrames: number;
 }
 
 export interface PersonTruth {
@@ -91,11 +95,23 @@ export interface TruthOptions {
   keep?: number;
 }
 
+/** A plate counts as readable in a frame when whole, uncovered and at least this tall (pixels). */
+export const READABLE_CHAR_PX = 16;
+
+interface PlateSightings {
+  bestMs: number | null;
+  bestPx: number;
+  readableFromMs: number | null;
+  readableUntilMs: number | null;
+  readableFrames: number;
+}
+
 const iso = (ms: number) => new Date(Math.round(ms)).toISOString();
 const tuple = (b: Box): BoxTuple => [Math.round(b.x0), Math.round(b.y0), Math.round(b.x1), Math.round(b.y1)];
 
 export class TruthRecorder {
   private readonly records: TruthRecord[] = [];
+  private readonly sightings = new Map<string, PlateSightings>();
   private readonly out: WriteStream | null;
   private lastT = -Infinity;
   private lastCountSecond = -Infinity;
@@ -116,6 +132,20 @@ export class TruthRecorder {
   frame(info: FrameInfo): void {
     const { traffic, originMs, camera } = this.options;
     const t = info.atMs - originMs;
+    for (const v of info.vehicles) {
+      if (!v.plateBox || v.plateCharPx === null) continue;
+      const seen = this.sightings.get(v.id) ?? { bestMs: null, bestPx: 0, readableFromMs: null, readableUntilMs: null, readableFrames: 0 };
+      this.sightings.set(v.id, seen);
+      if (v.plateCharPx > seen.bestPx) {
+        seen.bestPx = v.plateCharPx;
+        seen.bestMs = info.atMs;
+      }
+      if (v.plateCharPx >= READABLE_CHAR_PX) {
+        seen.readableFromMs ??= info.atMs;
+        seen.readableUntilMs = info.atMs;
+        seen.readableFrames++;
+      }
+    }
     for (const v of traffic.vehiclesLeaving(Math.max(this.lastT, -1), t)) this.add(this.vehicle(v, v.exitMs!));
     for (const p of traffic.peopleLeaving(Math.max(this.lastT, -1), t)) this.add(this.person(p, p.exitMs!));
     const second = Math.floor(info.atMs / 1000);
@@ -147,10 +177,10 @@ export class TruthRecorder {
   }
 
   private vehicle(v: Vehicle, exitMs: number | null): VehicleTruth {
-    const at = (ms: number | null) => (ms === null ? null : iso(this.options.originMs + ms));
-    // The camera only saw what happened after it started.
-    const seen = (ms: number | null) => (ms === null || ms < 0 ? null : ms);
-    const readable = v.plateReadableUntilMs !== null && v.plateReadableUntilMs >= 0;
+    const { originMs } = this.options;
+    const seen = this.sightings.get(v.id);
+    this.sightings.delete(v.id);
+    const at = (ms: number | null | undefined) => (ms == null ? null : iso(ms));
     return {
       type: 'vehicle',
       simulated: true,
@@ -162,12 +192,14 @@ export class TruthRecorder {
       lane: v.lane.index,
       direction: v.direction,
       speedKmh: Math.round(v.speed * 36) / 10,
-      enterAt: iso(this.options.originMs + Math.max(0, v.enterMs!)),
-      exitAt: at(exitMs),
-      plateBestAt: at(seen(v.plateBestMs)),
-      plateCharPx: seen(v.plateBestMs) === null ? null : Math.round(v.plateBestCharPx! * 10) / 10,
-      plateReadableFrom: readable ? at(Math.max(0, v.plateReadableFromMs!)) : null,
-      plateReadableUntil: readable ? at(v.plateReadableUntilMs) : null,
+      // The camera only saw what happened after it started.
+      enterAt: iso(originMs + Math.max(0, v.enterMs!)),
+      exitAt: exitMs === null ? null : iso(originMs + exitMs),
+      plateBestAt: at(seen?.bestMs),
+      plateCharPx: seen?.bestMs ? Math.round(seen.bestPx * 10) / 10 : null,
+      plateReadableFrom: at(seen?.readableFromMs),
+      plateReadableUntil: at(seen?.readableUntilMs),
+      plateReadableFrames: seen?.readableFrames ?? 0,
     };
   }
 
