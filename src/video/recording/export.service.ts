@@ -108,19 +108,17 @@ export class ExportService {
 
   /** The job's state, for an actor who may reach its camera. A job whose node died is failed here. */
   async status(actor: Actor, exportId: string): Promise<ExportView> {
-    const row = await this.visible(actor, exportId);
-    return view(row);
+    return view((await this.visible(actor, exportId)).row);
   }
 
   /** The finished file, audited; refused until the export is done. */
   async download(actor: Actor, exportId: string): Promise<ExportDownload> {
-    const row = await this.visible(actor, exportId);
+    const { row, camera } = await this.visible(actor, exportId);
     if (row.status !== 'done' || !row.path || !row.sha256 || row.bytes === null) {
       throw new ConflictError(`export ${exportId} is ${row.status}${row.error ? ` (${row.error})` : ''}; download it when it is done`);
     }
     const file = join(this.options.dataDir, row.path);
     if (!existsSync(file)) throw new NotFoundError(`file of export ${exportId} on this node`);
-    const camera = await this.cameras.getCameraForActor(actor, row.camera_id);
     await this.audit.record(actor, {
       action: 'video.export.download', targetType: 'camera', targetId: row.camera_id, scopePath: camera.scopePath, reason: row.reason ?? undefined,
       details: { exportId, sha256: row.sha256, bytes: row.bytes },
@@ -147,11 +145,11 @@ export class ExportService {
     await Promise.all(jobs.map((j) => j.done));
   }
 
-  private async visible(actor: Actor, exportId: string): Promise<ExportRow> {
+  private async visible(actor: Actor, exportId: string): Promise<{ row: ExportRow; camera: { scopePath: string } }> {
     let row = await this.exports.get(exportId);
     if (!row) throw new NotFoundError('export', exportId);
     // Scope follows the camera: an export of a camera outside the actor's area answers like no export.
-    await this.cameras.getCameraForActor(actor, row.camera_id).catch((err) => {
+    const camera = await this.cameras.getCameraForActor(actor, row.camera_id).catch((err) => {
       throw err instanceof NotFoundError ? new NotFoundError('export', exportId) : err;
     });
     const stale = Date.now() - row.updated_at.getTime() > this.staleSeconds * 1000;
@@ -159,7 +157,7 @@ export class ExportService {
       await this.exports.failStale(this.staleSeconds, INTERRUPTED);
       row = (await this.exports.get(exportId))!;
     }
-    return row;
+    return { row, camera };
   }
 
   private start(id: string, plan: RangePlan): void {
