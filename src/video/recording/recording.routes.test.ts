@@ -81,6 +81,9 @@ test('timeline: ranges and gaps as ISO strings; bad input names the field; permi
   assert.equal((await app.inject({ url })).statusCode, 401);
   assert.equal((await app.inject({ url, headers: auth('dispatcher') })).statusCode, 403);
   assert.equal((await app.inject({ url, headers: auth('swat') })).statusCode, 404);
+  const nulId = await app.inject({ url: `/api/cameras/cam%00/timeline?from=${iso(0)}&to=${iso(1)}`, headers: auth('operator') });
+  assert.equal(nulId.statusCode, 400);
+  assert.equal(nulId.json().field, 'params.id');
 });
 
 test('playback: an MP4 of the range with byte ranges for seeking, token in the query, every request audited', async () => {
@@ -151,6 +154,9 @@ test('exports: reason required, 202 then done, download carries the SHA-256 of i
   const noReason = await post('investigator', { from: iso(0), to: iso(10) });
   assert.equal(noReason.statusCode, 400);
   assert.equal(noReason.json().field, 'body.reason');
+  const nul = await post('investigator', { from: iso(0), to: iso(10), reason: 'a\u0000b' });
+  assert.equal(nul.statusCode, 400);
+  assert.equal(nul.json().field, 'body.reason');
   const blank = await post('investigator', { from: iso(0), to: iso(10), reason: ' ' });
   assert.equal(blank.statusCode, 400);
   assert.equal(blank.json().field, 'reason');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Permission } from '../../identity/permissions.ts';
 import { requires } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/app.ts';
+import { Id } from '../../network/network.schema.ts';
 import type { ExportService } from './export.service.ts';
 import { sendFileRange } from './http-range.ts';
 import type { PlaybackService } from './playback.service.ts';
@@ -17,10 +18,12 @@ const PLAYBACK = { access: requires(Permission.VideoPlayback) };
 const EXPORT = { access: requires(Permission.VideoExport) };
 
 const Instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone, e.g. 2025-03-01T10:00:00Z' }).transform((s) => new Date(s));
-const CameraParams = z.strictObject({ id: z.string().min(1).max(100) });
+const CameraParams = z.strictObject({ id: Id });
 const ExportParams = z.strictObject({ id: z.uuid() });
 const Period = z.strictObject({ from: Instant, to: Instant });
 const Token = z.string().max(4096).optional();
+// Text that reaches the database: PostgreSQL refuses NUL in text, so it is refused here as a 400.
+const Reason = z.string().max(1000).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
 
 const RangeJson = z.object({ from: z.string(), to: z.string() });
 const TimelineJson = z.object({ ranges: z.array(RangeJson), gaps: z.array(RangeJson), segments: z.number() });
@@ -118,7 +121,7 @@ export function registerRecordingRoutes(app: App, deps: { playback: PlaybackServ
       tags,
       summary: 'Export a period as one MP4 for evidence. Runs in the background: poll GET /api/exports/{id}. A reason is required and audited.',
       params: CameraParams,
-      body: z.strictObject({ from: Instant, to: Instant, reason: z.string().max(1000) }),
+      body: z.strictObject({ from: Instant, to: Instant, reason: Reason }),
       response: { 202: ExportJson },
     },
   }, async (req, reply) => reply.code(202).send(await exports.request(req.actor, req.params.id, req.body)));
