@@ -56,7 +56,7 @@ test('2,000+ garbage requests to every endpoint get no 5xx and the server stays 
   const failures: string[] = [];
   const counts = new Map<number, number>();
   const total = Math.max(2000, routes.length * 40);
-  const ids = ['x', '0', '-1', "'; drop table cameras; --", '%00', 'a'.repeat(500), '..%2F..%2F', '00000000-0000-0000-0000-000000000000'];
+  const ids = ['x', '0', '-1', '%00', 'a%00b', "'; drop table cameras; --", '%00', 'a'.repeat(500), '..%2F..%2F', '00000000-0000-0000-0000-000000000000'];
   for (let i = 0; i < total; i++) {
     const route = routes[i % routes.length];
     const path = route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(pick(r, ids)));

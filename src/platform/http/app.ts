@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../../config/config.schema.ts';
 import type { Actor } from '../../identity/actor.ts';
 import type { AuditService } from '../../audit/audit.service.ts';
-import { AppError, ForbiddenError, UnauthorizedError } from './errors.ts';
+import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from './errors.ts';
 import './access.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -48,6 +48,18 @@ function fieldOf(err: FastifyError & { validation?: any[]; validationContext?: s
   }
   const field = [context, ...path].join('.');
   return { field, message: `${field}: ${first?.message ?? 'invalid'}` };
+}
+
+/** Path of the first string (or key) holding a NUL character, or undefined. */
+function findNul(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 64) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return path;
+    const found = findNul(child, `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<App> {
@@ -106,6 +118,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
         details: { method: req.method, route: req.routeOptions.url, permission: access.permission },
       });
       throw new ForbiddenError(`role ${actor.role} may not ${access.permission}`);
+    }
+  });
+
+  // PostgreSQL text cannot hold NUL; refuse it at the door, naming the field, rather than fail in SQL.
+  app.addHook('preValidation', async (req) => {
+    for (const [part, value] of [['params', req.params], ['query', req.query], ['body', req.body]] as const) {
+      const where = findNul(value, part);
+      if (where) throw new ValidationError('must not contain NUL (\\u0000) characters', where);
     }
   });
 
