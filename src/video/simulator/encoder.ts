@@ -2,6 +2,8 @@
 // stdout (or into a file), encoded the way a cheap IP camera would: ultrafast, zero latency, no
 // B-frames, a keyframe every second, constant-ish bitrate.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /** The ffmpeg binary: SAFECITY_FFMPEG, else the system one. */
@@ -43,14 +45,25 @@ export function encoderArgs(o: EncoderOptions): string[] {
 
 export type EncoderProcess = ChildProcessByStdio<Writable, Readable, Readable>;
 
+/** Starts ffmpeg; a failure to start (no binary) is reported on stderr's text, not thrown later. */
 export function spawnEncoder(o: EncoderOptions): EncoderProcess {
-  return spawn(ffmpegPath(), encoderArgs(o), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const bin = ffmpegPath();
+  if (isAbsolute(bin) && !existsSync(bin)) throw new Error(`ffmpeg is not at ${bin}; install it or point SAFECITY_FFMPEG at it`);
+  const p = spawn(ffmpegPath(), encoderArgs(o), { stdio: ['pipe', 'pipe', 'pipe'] });
+  p.on('error', (err) => p.stderr.emit('data', Buffer.from(`cannot run ${ffmpegPath()}: ${err.message}\n`)));
+  p.stdin.on('error', () => {
+    // ffmpeg went away mid-write; its exit is what callers act on.
+  });
+  return p;
 }
 
-/** Resolves with ffmpeg's exit code once the process has gone (and its pipes are closed). */
+/** Resolves with ffmpeg's exit code once the process has gone (null if it never started or was killed). */
 export function exited(p: EncoderProcess): Promise<number | null> {
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p.exitCode);
-  return new Promise((resolve) => p.once('close', (code) => resolve(code)));
+  return new Promise((resolve) => {
+    p.once('close', (code) => resolve(code));
+    p.once('error', () => resolve(null));
+  });
 }
 
 /** Ends ffmpeg's input and waits for it; kills it if it has not finished within `graceMs`. */

@@ -105,3 +105,24 @@ test('renderToFile writes a 1080p H.264 clip at about the asked bitrate, with tr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a camera whose encoder dies comes back like a rebooted IP camera', async () => {
+  const camera = new SimulatedCamera({ id: 'reboot', name: 'Reboot test', width: 640, height: 360, fps: 10, seed: 4 });
+  try {
+    await camera.start();
+    const first = camera.encoderPid!;
+    process.kill(first, 'SIGKILL');
+    const deadline = Date.now() + 8000;
+    while ((camera.encoderPid === first || camera.encoderPid === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const second = camera.encoderPid;
+    assert.ok(second && second !== first, 'a new ffmpeg took over');
+    assert.equal(camera.stats().encoderRestarts, 1);
+    const got = await capture(camera.url, 1500);
+    assert.equal(got.status, 200);
+    assert.ok(got.body.length > 188 * 100, `${got.body.length} bytes after the restart`);
+    await camera.stop();
+    assert.equal(alive(second), false);
+  } finally {
+    await camera.stop();
+  }
+});

@@ -116,19 +116,26 @@ export class SimulatedCamera {
 
   async start(): Promise<void> {
     if (this.running) return;
+    const backdrop = this.backdrop();
+    this.pool.length = 0;
+    for (let i = 0; i < POOL; i++) this.pool.push({ frame: new I420Frame(this.width, this.height), busy: false });
     if (!this.server) {
       this.server = await StreamServer.listen(this.options.port ?? 0);
       this.ownServer = true;
     }
-    const backdrop = this.backdrop();
+    try {
+      this.startEncoder();
+    } catch (err) {
+      if (this.ownServer) await this.server.close();
+      if (this.ownServer) this.server = null;
+      this.ownServer = false;
+      throw err;
+    }
     this.startMs = Date.now();
     this.renderer = this.makeRenderer(this.startMs, backdrop);
     this.recorder = this.makeRecorder(this.renderer, this.startMs);
-    this.pool.length = 0;
-    for (let i = 0; i < POOL; i++) this.pool.push({ frame: new I420Frame(this.width, this.height), busy: false });
     this.server.add({ id: this.id, name: this.name, width: this.width, height: this.height, fps: this.fps, stream: this.stream, truth: () => this.truth() });
     this.running = true;
-    this.startEncoder();
     this.slot = 0;
     this.tick();
   }
@@ -166,13 +173,13 @@ export class SimulatedCamera {
     const done = exited(encoder);
     const frames = Math.round(seconds * this.fps);
     const frame = new I420Frame(this.width, this.height);
-    let failed = false;
-    encoder.stdin.on('error', () => (failed = true));
-    for (let i = 0; i < frames && !failed; i++) {
+    let gone = false;
+    void done.then(() => (gone = true));
+    for (let i = 0; i < frames && !gone; i++) {
       const { info } = renderer.render(startMs + Math.round((i * 1000) / this.fps), frame);
       recorder.frame(info);
       // The frame buffer is reused, so hand ffmpeg a copy: write() keeps a reference until flushed.
-      if (!encoder.stdin.write(Buffer.from(frame.data))) await new Promise((resolve) => encoder.stdin.once('drain', resolve));
+      if (!encoder.stdin.write(Buffer.from(frame.data))) await Promise.race([new Promise((resolve) => encoder.stdin.once('drain', resolve)), done]);
     }
     encoder.stdin.end();
     const code = await done;
@@ -217,24 +224,31 @@ export class SimulatedCamera {
   private startEncoder(): void {
     const encoder = spawnEncoder({ width: this.width, height: this.height, fps: this.fps, bitrateKbps: this.bitrateKbps, title: this.name, output: 'pipe:1' });
     this.encoder = encoder;
+    this.lastError = '';
     encoder.stdout.on('data', (chunk: Buffer) => this.stream.push(chunk));
     encoder.stderr.on('data', (d: Buffer) => (this.lastError = (this.lastError + d.toString()).slice(-2000)));
-    encoder.stdin.on('error', () => {
-      // ffmpeg went away; its exit handler restarts it.
-    });
-    encoder.once('close', (code) => {
+    void exited(encoder).then((code) => {
       if (!this.running || this.encoder !== encoder) return;
       // A camera that loses its encoder comes back, like a rebooted IP camera: clients reconnect.
       console.error(`simulated camera ${this.id}: ffmpeg exited (${code}) ${this.lastError.trim()}; restarting`);
       this.encoder = null;
       this.stream.close();
       for (const slot of this.pool) slot.busy = false;
-      setTimeout(() => {
-        if (!this.running) return;
-        this.counters.encoderRestarts++;
-        this.startEncoder();
-      }, RESTART_DELAY_MS);
+      this.restartEncoderLater();
     });
+  }
+
+  private restartEncoderLater(): void {
+    setTimeout(() => {
+      if (!this.running || this.encoder) return;
+      this.counters.encoderRestarts++;
+      try {
+        this.startEncoder();
+      } catch (err) {
+        console.error(`simulated camera ${this.id}: ${(err as Error).message}; retrying`);
+        this.restartEncoderLater();
+      }
+    }, RESTART_DELAY_MS);
   }
 
   // Frame slots are fixed to the start time, so the stream keeps its rate however the timer jitters;

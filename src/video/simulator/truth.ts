@@ -152,6 +152,7 @@ export class TruthRecorder {
     if (second !== this.lastCountSecond) {
       this.lastCountSecond = second;
       this.add({ type: 'count', simulated: true, cameraId: camera.cameraId, at: iso(info.atMs), people: info.people.length, vehicles: info.vehicles.length });
+      traffic.forgetBefore(t - 120_000);
     }
     if (this.options.frames) {
       this.add({
@@ -164,7 +165,6 @@ export class TruthRecorder {
       });
     }
     this.lastT = t;
-    traffic.forgetBefore(t - 120_000);
   }
 
   /** Writes who is still in view (exitAt null) and closes the file. */
