@@ -24,6 +24,10 @@ import { createRecordingServices, type RecordingServices } from './video/recordi
 import { registerRecordingRoutes } from './video/recording/recording.routes.ts';
 import { createLiveServices, type LiveServices } from './video/live/live.module.ts';
 import { registerLiveRoutes } from './video/live/live.routes.ts';
+import { createIngestServices, type IngestServices } from './video/ingest/ingest.module.ts';
+import { LeaseRepository } from './video/ingest/lease.repository.ts';
+import { newWorkerId } from './video/ingest/ingest-manager.ts';
+import { startDemoVideo, type DemoVideo } from './demo/demo-video.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -39,6 +43,7 @@ export interface Platform {
   network: NetworkServices;
   recording: RecordingServices;
   live: LiveServices;
+  ingest: IngestServices;
   app: App;
   close(): Promise<void>;
 }
@@ -94,13 +99,18 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     closers.unshift(() => recording.close());
     registerRecordingRoutes(app, recording);
     // Hubs are fed by this node's ingest (IngestDeps.liveHubs = live.hubs); without one, no camera is live here.
-    const live = createLiveServices({ audit, cameras: { scopePathOf: cameraScope }, ffmpegPath: ffmpeg.ffmpeg, log });
+    const workerId = newWorkerId();
+    const leases = new LeaseRepository(database.db);
+    const live = createLiveServices({ audit, cameras: { scopePathOf: cameraScope }, ffmpegPath: ffmpeg.ffmpeg, leases, workerId, log });
     closers.unshift(async () => live.hubs.closeAll());
     registerLiveRoutes(app, live.live);
+    // One ffmpeg per camera feeds recording, live hubs and health; started by startPlatform.
+    const ingest = await createIngestServices({ config, db: database.db, bus, cameras: network.network, liveHubs: live.hubs, workerId, ffmpeg, log });
+    closers.unshift(() => ingest.manager.stop());
 
     let closed = false;
     return {
-      config, database, bus, audit, identity, network, recording, live, app,
+      config, database, bus, audit, identity, network, recording, live, ingest, app,
       async close() {
         if (closed) return;
         closed = true;
@@ -121,6 +131,8 @@ export interface StartOptions extends PlatformOptions {
 export interface Running {
   platform: Platform;
   url: string;
+  /** The simulated demo cameras, when started with demo. */
+  demoVideo?: DemoVideo;
   /** Set when this start created the admin with a generated password (print it once). */
   generatedAdminPassword?: string;
   close(): Promise<void>;
@@ -130,6 +142,7 @@ export interface Running {
 export async function startPlatform(options: StartOptions): Promise<Running> {
   const { config, log = () => {} } = options;
   const platform = await createPlatform(options);
+  let demoVideo: DemoVideo | undefined;
   try {
     const admin = await platform.identity.bootstrapAdmin(config.auth.adminPassword);
     if (admin.created) log(admin.generatedPassword ? 'created user admin (generated password below)' : 'created user admin');
@@ -140,13 +153,25 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
     }
     // Serving nodes sweep recordings past retention and fail exports a stopped node left running.
     await platform.recording.start();
+    if (options.demo) demoVideo = await startDemoVideo({ config, network: platform.network.network, log });
+    if (config.video.ingest) await platform.ingest.manager.start();
     const address = await platform.app.listen({ host: config.server.host, port: config.server.port });
     const port = new URL(address).port;
     const url = `http://127.0.0.1:${port}`;
     log(`listening on ${config.server.host}:${port}`);
-    return { platform, url, generatedAdminPassword: admin.generatedPassword, close: () => platform.close() };
+    return {
+      platform,
+      url,
+      demoVideo,
+      generatedAdminPassword: admin.generatedPassword,
+      close: async () => {
+        await platform.close();
+        await demoVideo?.stop();
+      },
+    };
   } catch (err) {
     await platform.close();
+    await demoVideo?.stop();
     throw err;
   }
 }

@@ -69,6 +69,15 @@ export const VideoConfig = z
   })
   .describe('Video ingest, recording and playback.');
 
+export const DemoConfig = z
+  .strictObject({
+    simulatedCameras: z.number().int().min(0).max(16).default(3).describe('How many demo cameras stream from the built-in simulator (`safecity demo` only). The rest show as registered but not streaming.'),
+    width: z.number().int().min(160).max(1920).default(960).describe('Width of simulated camera frames, in pixels.'),
+    height: z.number().int().min(120).max(1080).default(540).describe('Height of simulated camera frames, in pixels.'),
+    fps: z.number().int().min(1).max(30).default(10).describe('Frames per second of simulated cameras.'),
+  })
+  .describe('The demo city (`safecity demo`).');
+
 export const ConfigSchema = z
   .strictObject({
     dataDir: z.string().min(1).default('./data').describe('Folder for the embedded database, recordings and exports. Overridden by SAFECITY_DATA_DIR.'),
@@ -78,6 +87,7 @@ export const ConfigSchema = z
     auth: AuthConfig.prefault({}),
     map: MapConfig.prefault({}),
     video: VideoConfig.prefault({}),
+    demo: DemoConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log verbosity.'),
   })
   .describe('safecity.yaml: configuration of one safecity node.');
