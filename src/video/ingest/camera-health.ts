@@ -11,7 +11,7 @@ export interface HealthSnapshot {
   statusSince: Date;
   /** Frames per second over the last window; 0 when offline. */
   fps: number | null;
-  /** Bits per second of the live output over the last window, in kbit/s. */
+  /** kbit/s of the latest recorded segment, or else of the live output over the last window. */
   bitrateKbps: number | null;
   lastFrameAt: Date | null;
   /** ffmpeg restarts since this ingest started. */
@@ -47,6 +47,7 @@ export class HealthTracker {
   private totalFrames = 0;
   private totalBytes = 0;
   private reconnects = 0;
+  private recordedKbps: number | null = null;
   private samples: Sample[] = [];
   private lastProblem = '';
   private readonly now: () => number;
@@ -87,6 +88,11 @@ export class HealthTracker {
     this.totalBytes += n;
   }
 
+  /** A recorded segment: its rate is the camera's bitrate (live may not be flowing). */
+  segment(bytes: number, durationMs: number): void {
+    if (durationMs > 0) this.recordedKbps = Math.round((bytes * 8) / durationMs * 100) / 100;
+  }
+
   /** Called about once a second: notices a camera that has gone quiet. */
   tick(): void {
     const now = this.now();
@@ -106,7 +112,7 @@ export class HealthTracker {
       status: this.status,
       statusSince: new Date(this.statusSince),
       fps: this.status === 'offline' ? 0 : rate?.fps ?? null,
-      bitrateKbps: this.status === 'offline' ? 0 : rate?.kbps ?? null,
+      bitrateKbps: this.status === 'offline' ? 0 : (this.recordedKbps ?? rate?.kbps ?? null),
       lastFrameAt: this.lastFrameAt === null ? null : new Date(this.lastFrameAt),
       reconnects: this.reconnects,
     };

@@ -65,15 +65,19 @@ function harness(t: TestContext, overrides: Partial<CameraIngestOptions> & Pick<
   return { ingest, dataDir, segments, transitions, logs, liveChunks, feeds: () => feeds };
 }
 
-test('a file camera is recorded by stream copy into contiguous indexed segments, fed live as fMP4, and stops cleanly', async (t) => {
+/** A 3 s H.264 clip with a keyframe every second, for file cameras. */
+function makeClip(t: TestContext): string {
   const clipDir = mkdtempSync(join(tmpdir(), 'safecity-clip-'));
   t.after(() => rmSync(clipDir, { recursive: true, force: true }));
   const clip = join(clipDir, 'clip.mp4');
   const made = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10', '-t', '3',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', clip]);
   assert.equal(made.status, 0, String(made.stderr));
+  return clip;
+}
 
-  const h = harness(t, { url: `file://${clip}` });
+test('a file camera is recorded by stream copy into contiguous indexed segments, fed live as fMP4, and stops cleanly', async (t) => {
+  const h = harness(t, { url: `file://${makeClip(t)}` });
   await h.ingest.start();
   await until(() => h.segments.length >= 2, 20_000, 'two segments');
   const pid = h.ingest.snapshot().pid!;
@@ -161,4 +165,41 @@ test('an MJPEG camera that freezes is marked offline, restarted by the watchdog,
   assert.ok(h.logs.some((l) => l.includes(`http://***@127.0.0.1:${cam.port}/stream`)));
   assert.equal(h.logs.filter((l) => l.includes('hunter22')).length, 0);
   assert.equal(h.transitions.filter((x) => x.reason.includes('hunter22')).length, 0);
+});
+
+test('live on demand: nothing flows while nobody watches, a viewer gets a fresh fMP4 stream, and it stops after the linger', async (t) => {
+  const viewers = { viewers: 0 };
+  const chunks: Buffer[] = [];
+  let streams = 0;
+  const h = harness(t, {
+    url: `file://${makeClip(t)}`,
+    live: {
+      stats: viewers,
+      feed: (stream) => {
+        streams++;
+        stream.on('data', (c: Buffer) => chunks.push(c));
+      },
+    },
+    liveOnDemand: { lingerSeconds: 1 },
+  });
+  await h.ingest.start();
+  await until(() => h.segments.length >= 1, 20_000, 'a segment');
+  assert.equal(chunks.length, 0, 'no live bytes without viewers');
+  assert.equal(h.ingest.snapshot().status, 'online');
+  assert.ok((h.ingest.snapshot().bitrateKbps ?? 0) > 0, 'bitrate from the recorded segments');
+
+  viewers.viewers = 1;
+  const asked = Date.now();
+  await until(() => chunks.length > 0 && Buffer.concat(chunks).includes(Buffer.from('moof')), 10_000, 'live fragments');
+  t.diagnostic(`first live fragment ${Date.now() - asked} ms after the first viewer`);
+  assert.equal(Buffer.concat(chunks).subarray(4, 8).toString('latin1'), 'ftyp');
+  assert.equal(streams, 1);
+
+  viewers.viewers = 0;
+  await sleep(3000);
+  const settled = chunks.length;
+  await sleep(1500);
+  assert.equal(chunks.length, settled, 'live stopped after the linger');
+  const before = h.segments.length;
+  await until(() => h.segments.length > before, 10_000, 'recording going on');
 });

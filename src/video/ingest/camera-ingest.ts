@@ -7,17 +7,15 @@ import { credentialRedactor } from '../../platform/media/redact.ts';
 import { LIVE_FMP4_OUTPUT_ARGS } from '../live/fmp4.ts';
 import { HealthTracker, type HealthSnapshot, type Transition } from './camera-health.ts';
 import { buildIngestArgs, COPYABLE_CODECS, parseSource, type IngestSource } from './ingest-source.ts';
+import { LiveOnDemand, liveSocketPath, type LiveSink } from './live-on-demand.ts';
 import { SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
 
 // One camera, one ffmpeg: it opens the camera once and feeds recording (segments, indexed as they
-// close), live viewers (fMP4 on stdout, handed to the camera's live hub at every start) and health
-// (progress on stderr). ffmpeg runs under a supervisor: restarted with backoff when it exits, killed
+// close), live viewers (fMP4 on stdout, handed to the camera's live hub at every start, or on demand
+// through a socket, see live-on-demand.ts) and health (progress on stderr). ffmpeg runs under a supervisor: restarted with backoff when it exits, killed
 // when no frame arrives for stallTimeoutSeconds.
 
-/** Takes the live fMP4 stream of each ffmpeg run (LiveHub). */
-export interface LiveSink {
-  feed(stream: NodeJS.ReadableStream): void;
-}
+export type { LiveSink } from './live-on-demand.ts';
 
 /**
  * Retrying a dead camera every few seconds costs one refused connection; capping the backoff low
@@ -39,6 +37,11 @@ export interface CameraIngestOptions {
   live?: LiveSink;
   /** Muxer options of the live output; default the live domain's LIVE_FMP4_OUTPUT_ARGS. */
   liveArgs?: readonly string[];
+  /**
+   * Live only while the sink has viewers, and for lingerSeconds after the last leaves. Unset: live
+   * always flows (a viewer starts at once on the hub's cached GOP). Stream-copied cameras only.
+   */
+  liveOnDemand?: { lingerSeconds: number };
   onTransition?(cameraId: string, transition: Transition): void;
   log?: (message: string) => void;
   backoff?: Partial<BackoffOptions>;
@@ -65,6 +68,7 @@ export class CameraIngest {
   private parser = new ProgressParser();
   private inInputDump = false;
   private tail: string[] = [];
+  private readonly onDemand?: LiveOnDemand;
 
   constructor(private readonly options: CameraIngestOptions) {
     this.cameraId = options.cameraId;
@@ -75,7 +79,13 @@ export class CameraIngest {
     const stallMs = options.stallTimeoutSeconds * 1000;
     this.health = new HealthTracker({ offlineAfterMs: stallMs, onTransition: (t) => options.onTransition?.(this.cameraId, t) });
     if (options.record) {
-      this.recorder = new SegmentRecorder({ cameraId: this.cameraId, dataDir: options.dataDir, index: options.index, log: this.log });
+      this.recorder = new SegmentRecorder({
+        cameraId: this.cameraId, dataDir: options.dataDir, index: options.index, log: this.log,
+        onFiled: (s) => this.health.segment(s.bytes, s.endAt.getTime() - s.startAt.getTime()),
+      });
+    }
+    if (options.live && options.liveOnDemand) {
+      this.onDemand = new LiveOnDemand(liveSocketPath(this.cameraId), options.live, options.liveOnDemand.lingerSeconds * 1000, (n) => this.health.bytes(n));
     }
     this.supervisor = new SupervisedProcess({
       name: `camera ${this.cameraId}`,
@@ -97,13 +107,17 @@ export class CameraIngest {
     await this.recorder?.recoverLeftovers();
     this.log(`camera ${this.cameraId}: ingest ${this.source.kind} ${this.source.display}${this.options.record ? ', recording' : ''}`);
     this.supervisor.start();
-    this.tick = setInterval(() => this.health.tick(), 1000);
+    this.tick = setInterval(() => {
+      this.health.tick();
+      if (!this.transcode) this.onDemand?.update();
+    }, 1000);
   }
 
   /** Stops ffmpeg (it closes its last segment) and waits until every segment is indexed. */
   async stop(): Promise<void> {
     clearInterval(this.tick);
     await this.supervisor.stop();
+    this.onDemand?.close();
     await this.recorder?.idle();
   }
 
@@ -118,6 +132,7 @@ export class CameraIngest {
       transcode: this.transcode,
       segmentSeconds: this.recorder ? this.options.segmentSeconds : undefined,
       liveArgs: this.options.liveArgs ?? LIVE_FMP4_OUTPUT_ARGS,
+      liveSocket: this.onDemand && !this.transcode ? this.onDemand.path : undefined,
     });
   }
 
@@ -126,11 +141,15 @@ export class CameraIngest {
     this.inInputDump = false;
     this.health.runStarted(run);
     const stdout = child.stdout as Readable;
-    stdout.on('data', (chunk: Buffer) => this.health.bytes(chunk.length));
-    try {
-      this.options.live?.feed(stdout);
-    } catch (err) {
-      this.log(`camera ${this.cameraId}: live: ${(err as Error).message}`);
+    if (this.onDemand && !this.transcode) {
+      stdout.resume();
+    } else {
+      stdout.on('data', (chunk: Buffer) => this.health.bytes(chunk.length));
+      try {
+        this.options.live?.feed(stdout);
+      } catch (err) {
+        this.log(`camera ${this.cameraId}: live: ${(err as Error).message}`);
+      }
     }
     const list = child.stdio[3] as Readable | null;
     if (list && this.recorder) {
@@ -148,6 +167,8 @@ export class CameraIngest {
       if (this.health.frames(item.block.frame)) this.supervisor.markProgress();
       return;
     }
+    // The on-demand live output retrying a socket nobody listens on: by design, not a problem.
+    if (item.log.startsWith('[fifo @ ')) return;
     const m = LEVELLED.exec(item.log);
     const level = m?.[1] ?? 'info';
     const message = m?.[2] ?? item.log;
@@ -170,6 +191,7 @@ export class CameraIngest {
     if (video && !this.transcode && !COPYABLE_CODECS.has(video[1])) {
       // Found out from the stream itself: MJPEG over a URL that didn't say so, MPEG-4 part 2 …
       this.transcode = true;
+      this.onDemand?.close();
       this.recorder?.discardRun();
       this.log(`camera ${this.cameraId}: sends ${video[1]}, which browsers and MPEG-TS copy can't take; transcoding to H.264 (costs CPU)`);
       this.supervisor.restart();

@@ -95,6 +95,13 @@ export interface IngestArgsOptions {
   segmentSeconds?: number;
   /** Muxer options of the live fMP4 output, as `-key value` pairs starting with `-f mp4`. */
   liveArgs: readonly string[];
+  /**
+   * Live on demand: instead of stdout, the live output goes through ffmpeg's fifo muxer to this UNIX
+   * socket. While nobody listens there ffmpeg drops live packets (and retries once a second); once
+   * the socket listens, it connects and starts a new fMP4 stream at the next keyframe. Recording is
+   * never held up either way. Stream copy only (a transcoding ingest keeps its live on stdout).
+   */
+  liveSocket?: string;
   /** Seconds between progress blocks on stderr. */
   statsPeriodSeconds?: number;
   /** Socket timeout for network sources, seconds. */
@@ -117,20 +124,41 @@ function inputArgs(source: IngestSource, ioTimeoutSeconds: number): string[] {
   }
 }
 
-// The tee muxer unescapes its argument twice on the way to a slave option's value (once splitting
-// slaves, once splitting options): a special character in a value needs three backslashes.
-const teeValue = (v: string): string => v.replace(/[\\:|[\]=]/g, (c) => `\\\\\\${c}`);
-
-/** `-key value` pairs as one tee slave: `[f=mp4:movflags=…]url`. */
-function teeSlave(args: readonly string[], url: string): string {
-  const parts: string[] = [];
+/** `-key value` pairs of output options as [key, value]. */
+function pairs(args: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
   for (let i = 0; i < args.length; i += 2) {
     const key = args[i];
     const value = args[i + 1];
     if (!key?.startsWith('-') || value === undefined) throw new Error(`output arguments must be -key value pairs, got ${args.join(' ')}`);
-    parts.push(`${key.slice(1)}=${teeValue(value)}`);
+    out.push([key.slice(1), value]);
   }
-  return `[${parts.join(':')}]${url.replace(/[\\:|[\]]/g, '\\$&')}`;
+  return out;
+}
+
+// The tee muxer unescapes its argument twice on the way to a slave option's value (once splitting
+// slaves, once splitting options): a special character in a value needs three backslashes.
+const teeValue = (v: string): string => v.replace(/[\\:|[\]=]/g, (c) => `\\\\\\${c}`);
+
+/** Output options as one tee slave: `[f=mp4:movflags=…]url`. */
+function teeSlave(args: readonly string[], url: string): string {
+  const options = pairs(args).map(([k, v]) => `${k}=${teeValue(v)}`);
+  return `[${options.join(':')}]${url.replace(/[\\:|[\]]/g, '\\$&')}`;
+}
+
+/** Output options (less `-f`) as a muxer option list: `movflags=…:frag_duration=…`. */
+function optionList(args: readonly string[]): string {
+  return pairs(args).filter(([k]) => k !== 'f').map(([k, v]) => `${k}=${v.replace(/[\\:=]/g, '\\$&')}`).join(':');
+}
+
+/** The live output through the fifo muxer to a UNIX socket that may or may not be listening. */
+function liveOnDemand(liveArgs: readonly string[], socket: string): string[] {
+  return [
+    '-f', 'fifo', '-fifo_format', pairs(liveArgs).find(([k]) => k === 'f')?.[1] ?? 'mp4', '-format_opts', optionList(liveArgs),
+    '-queue_size', '60', '-drop_pkts_on_overflow', '1',
+    '-attempt_recovery', '1', '-recover_any_error', '1', '-recovery_wait_time', '1', '-restart_with_keyframe', '1',
+    `unix://${socket}`,
+  ];
 }
 
 const SEGMENT_OPTIONS = (seconds: number): string[] => [
@@ -147,8 +175,8 @@ export function buildIngestArgs(o: IngestArgsOptions): string[] {
     ...inputArgs(o.source, o.ioTimeoutSeconds ?? 5),
   ];
   if (!o.transcode) {
-    // Live first: it is output #0, whose size -progress reports.
-    args.push('-map', '0:v:0', '-c:v', 'copy', ...o.liveArgs, 'pipe:1');
+    const live = o.liveSocket ? liveOnDemand(o.liveArgs, o.liveSocket) : [...o.liveArgs, 'pipe:1'];
+    args.push('-map', '0:v:0', '-c:v', 'copy', ...live);
     if (o.segmentSeconds) args.push('-map', '0:v:0', '-c:v', 'copy', ...SEGMENT_OPTIONS(o.segmentSeconds), SEGMENT_PATTERN);
     return args;
   }

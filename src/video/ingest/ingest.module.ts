@@ -24,6 +24,8 @@ export interface IngestDeps {
   liveHubs?: LiveSinks;
   /** Muxer options of the live fMP4 output; default the live domain's. */
   liveArgs?: readonly string[];
+  /** Live only while watched (+ linger); unset: always flowing. See live-on-demand.ts. */
+  liveOnDemand?: { lingerSeconds: number };
   workerId?: string;
   /** Found with locateFfmpeg() when not given. */
   ffmpeg?: FfmpegBinaries;
@@ -67,6 +69,7 @@ export async function createIngestServices(deps: IngestDeps): Promise<IngestServ
         index: recordings,
         live: deps.liveHubs?.obtain(plan.cameraId),
         liveArgs: deps.liveArgs,
+        liveOnDemand: deps.liveOnDemand,
         onTransition: (cameraId, t) => void health.transition(cameraId, t),
         log,
       }),

@@ -36,6 +36,8 @@ export interface SegmentRecorderOptions {
   dataDir: string;
   index: SegmentIndex;
   log?: (message: string) => void;
+  /** Each segment once indexed. */
+  onFiled?(segment: ClosedSegment): void;
   now?: () => number;
 }
 
@@ -184,6 +186,7 @@ export class SegmentRecorder {
       this.counters.segments++;
       this.counters.bytes += next.segment.bytes;
       this.counters.lastSegmentEnd = next.segment.endAt;
+      this.options.onFiled?.(next.segment);
     }
   }
 }
