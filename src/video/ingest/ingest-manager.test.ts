@@ -128,3 +128,60 @@ test('a lease is taken only when free, lapsed or already ours; a lost lease is n
   await leases.release('w2', ['l1']);
   assert.equal((await leases.holders()).size, 0);
 });
+
+test('a worker that cannot renew stops its ingests before their leases lapse; a slow start-up pass does not', async () => {
+  await seedCameras(database.db, Array.from({ length: 6 }, (_, i) => ({ id: `f${i}`, streams: [{ role: 'record' as const, url: `rtsp://f${i}/main` }] })));
+  const real = new LeaseRepository(database.db);
+  let hang = false;
+  const hung: Array<() => void> = [];
+  let slowClaimMs = 0;
+  const leases = {
+    claim: async (id: string, w: string, s: number) => {
+      await sleep(slowClaimMs);
+      return real.claim(id, w, s);
+    },
+    renew: (w: string, ids: string[], s: number) => (hang ? new Promise<Set<string>>((r) => hung.push(() => r(new Set()))) : real.renew(w, ids, s)),
+    release: (w: string, ids?: string[]) => real.release(w, ids),
+    holders: () => real.holders(),
+  } as unknown as LeaseRepository;
+  const stopped: Array<{ id: string; at: number }> = [];
+  const logs: string[] = [];
+  const bus = new MemoryBus();
+  const m = new IngestManager({
+    workerId: 'fenced',
+    cameras: { listIngestCameras: async () => (await network.listIngestCameras()).filter((c) => c.id.startsWith('f')) },
+    leases,
+    bus,
+    leaseSeconds: 1.5,
+    maxCameras: 10,
+    log: (l) => logs.push(l),
+    createIngest: (plan) => ({ start: async () => {}, stop: async () => void stopped.push({ id: plan.cameraId, at: Date.now() }), snapshot: () => SNAPSHOT }),
+  });
+  // Claims take 150 ms each: six take longer than a third of the lease, so the first pass ends early
+  // and the next renews first. Nothing is stopped for want of a renewal.
+  slowClaimMs = 150;
+  await m.start();
+  await until(() => m.cameraIds().length === 6, 5000);
+  await sleep(1600);
+  assert.equal(stopped.length, 0, logs.join('\n'));
+
+  // The database stops answering renewals: every ingest stops before its lease can lapse.
+  slowClaimMs = 0;
+  hang = true;
+  const hungAt = Date.now();
+  await until(() => stopped.length === 6, 3000);
+  assert.ok(stopped.every((s) => s.at - hungAt < 1500), `stopped ${stopped.map((s) => s.at - hungAt)} ms after the last renewal could start`);
+  assert.match(logs.join('\n'), /leases about to lapse unrenewed/);
+  hang = false;
+  for (const answer of hung) answer();
+  await m.stop();
+  await bus.close();
+});
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}

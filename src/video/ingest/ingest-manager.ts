@@ -69,6 +69,11 @@ export function newWorkerId(): string {
 interface Running {
   plan: IngestPlan;
   ingest: Ingest;
+  /**
+   * Local time by which the lease lapses at the latest: the start of the request that took or
+   * renewed it, plus the lease. The database's expiry is later, so this side stops first.
+   */
+  validUntil: number;
 }
 
 export class IngestManager {
@@ -83,7 +88,6 @@ export class IngestManager {
   private cycle?: Promise<void>;
   private again = false;
   private stopping = false;
-  private lastRenewedAt = 0;
 
   constructor(private readonly options: IngestManagerOptions) {
     this.workerId = options.workerId ?? newWorkerId();
@@ -129,12 +133,17 @@ export class IngestManager {
     return this.cycle;
   }
 
-  /** Stops every ingest (each closes its last segment) and gives up the leases. */
+  /**
+   * Stops every ingest (each closes its last segment) and gives up the leases. A pass under way is
+   * waited for at most a lease's length (its database may be hanging).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
     await this.subscription?.unsubscribe();
-    await this.cycle;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.cycle, new Promise((r) => (timer = setTimeout(r, this.leaseMs)))]);
+    clearTimeout(timer);
     const ids = [...this.running.keys()];
     await Promise.all(ids.map((id) => this.stopIngest(id, 'stop')));
     await this.options.health?.settled();
@@ -143,12 +152,14 @@ export class IngestManager {
 
   /**
    * Runs apart from the reconcile pass, which may hang on an unreachable database: ingests whose
-   * leases may have lapsed are stopped before another worker can have started them.
+   * leases are about to lapse unrenewed are stopped before another worker can take them over.
    */
   private fence(): void {
-    if (!this.running.size || Date.now() - this.lastRenewedAt <= this.leaseMs * 0.8) return;
-    this.log(`ingest ${this.workerId}: leases not renewed for ${Math.round((Date.now() - this.lastRenewedAt) / 1000)} s; stopping ${this.running.size} ingests`);
-    for (const id of [...this.running.keys()]) void this.stopIngest(id, 'lease not renewed');
+    const deadline = Date.now() + this.leaseMs * 0.2;
+    const lapsing = [...this.running].filter(([, r]) => r.validUntil < deadline).map(([id]) => id);
+    if (!lapsing.length) return;
+    this.log(`ingest ${this.workerId}: ${lapsing.length} leases about to lapse unrenewed; stopping their ingests`);
+    for (const id of lapsing) void this.stopIngest(id, 'lease not renewed');
   }
 
   private async reconcile(): Promise<void> {
@@ -158,8 +169,10 @@ export class IngestManager {
     const renewStartedAt = Date.now();
     try {
       const held = await leases.renew(this.workerId, [...this.running.keys()], leaseSeconds);
-      this.lastRenewedAt = renewStartedAt;
-      for (const id of [...this.running.keys()]) if (!held.has(id)) await this.stopIngest(id, 'lease lost');
+      for (const [id, run] of [...this.running]) {
+        if (held.has(id)) run.validUntil = renewStartedAt + this.leaseMs;
+        else await this.stopIngest(id, 'lease lost');
+      }
     } catch (err) {
       this.fence();
       throw err;
@@ -179,27 +192,37 @@ export class IngestManager {
         await leases.release(this.workerId, [id]);
       } else if (!samePlan(plan, run.plan)) {
         await this.stopIngest(id, 'camera changed', false);
-        await this.startIngest(plan);
+        await this.startIngest(plan, run.validUntil);
       }
     }
     for (const [id, plan] of this.broken) if (!plans.has(id) || !samePlan(plans.get(id)!, plan)) this.broken.delete(id);
     await this.options.health?.update(this.snapshots()).catch((err) => this.log(`ingest ${this.workerId}: health: ${(err as Error).message}`));
 
-    // 3. Claim free cameras up to our share.
+    // 3. Claim free cameras up to our share. Starting many takes a while: after a third of a lease
+    //    the pass ends and the next one (renewing first) goes on.
     const holders = await leases.holders();
     for (const [id, plan] of plans) {
       if (this.running.size >= this.options.maxCameras || this.stopping) break;
       if (this.running.has(id) || this.broken.has(id)) continue;
       const holder = holders.get(id);
       if (holder && holder !== this.workerId) continue;
-      if (await leases.claim(id, this.workerId, leaseSeconds)) await this.startIngest(plan);
+      if (Date.now() - renewStartedAt > this.leaseMs / 3) {
+        this.again = true;
+        break;
+      }
+      const claimStartedAt = Date.now();
+      if (await leases.claim(id, this.workerId, leaseSeconds)) await this.startIngest(plan, claimStartedAt + this.leaseMs);
     }
   }
 
-  private async startIngest(plan: IngestPlan): Promise<void> {
+  private async startIngest(plan: IngestPlan, validUntil: number): Promise<void> {
+    if (this.stopping) {
+      await this.options.leases.release(this.workerId, [plan.cameraId]);
+      return;
+    }
     try {
       const ingest = this.options.createIngest(plan);
-      this.running.set(plan.cameraId, { plan, ingest });
+      this.running.set(plan.cameraId, { plan, ingest, validUntil });
       await ingest.start();
     } catch (err) {
       this.running.delete(plan.cameraId);
