@@ -1,6 +1,7 @@
-import { useEffect, useState, type DragEvent } from 'react';
+import { useState, type DragEvent } from 'react';
 import { LiveView } from './LiveView.tsx';
-import { CAMERA_DRAG_TYPE, WALL_SIZES, clearTile, emptyWall, parseWall, placeCamera, resizeWall, type Wall, type WallSize } from './wall-layout.ts';
+import { CAMERA_DRAG_TYPE, WALL_SIZES, clearTile, placeCamera, resizeWall, type WallSize } from './wall-layout.ts';
+import { WALL_STORAGE_KEY, useStoredWall, type WallState } from './wall-store.ts';
 import './video.css';
 
 export { CAMERA_DRAG_TYPE } from './wall-layout.ts';
@@ -17,28 +18,15 @@ export interface VideoWallProps {
   storageKey?: string;
   /** Labels of camera ids (code or name), for the tiles. */
   labels?: Record<string, string>;
-}
-
-function load(key: string): Wall {
-  try {
-    return parseWall(localStorage.getItem(key)) ?? emptyWall(2);
-  } catch {
-    return emptyWall(2);
-  }
+  /** The wall's state when the page holds it too (useStoredWall), e.g. to add cameras from a list. */
+  state?: WallState;
 }
 
 /** A grid of live views (1, 2×2, 3×3, 4×4); drop a camera on a tile to show it there. */
-export function VideoWall({ storageKey = 'safecity.wall', labels = {} }: VideoWallProps) {
-  const [wall, setWall] = useState<Wall>(() => load(storageKey));
+export function VideoWall({ storageKey = WALL_STORAGE_KEY, labels = {}, state }: VideoWallProps) {
+  const own = useStoredWall(state ? null : storageKey);
+  const { wall, update: setWall } = state ?? own;
   const [over, setOver] = useState<number | null>(null);
-
-  useEffect(() => {
-    try {
-      localStorage.setItem(storageKey, JSON.stringify(wall));
-    } catch {
-      // storage full or disabled: the wall still works, it just isn't remembered
-    }
-  }, [storageKey, wall]);
 
   const onDragOver = (index: number) => (e: DragEvent) => {
     if (!e.dataTransfer.types.includes(CAMERA_DRAG_TYPE)) return;
@@ -69,6 +57,7 @@ export function VideoWall({ storageKey = 'safecity.wall', labels = {} }: VideoWa
           <div
             key={`${i}:${cameraId ?? ''}`}
             className={`video-wall-tile${over === i ? ' drop-target' : ''}`}
+            data-camera={cameraId ?? undefined}
             onDragOver={onDragOver(i)}
             onDragLeave={(e) => {
               // Leaving for one of the tile's own children is not leaving the tile.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clearTile, emptyWall, parseWall, placeCamera, resizeWall, type Wall } from './wall-layout.ts';
+import { addCamera, clearTile, emptyWall, parseWall, placeCamera, resizeWall, type Wall } from './wall-layout.ts';
 
 const wall = (size: Wall['size'], ...slots: Array<string | null>): Wall => ({ size, slots });
 
@@ -38,4 +38,14 @@ test('a stored wall is read back only when it is well formed', () => {
   for (const bad of [null, '', '{', '[]', '{"size":5,"slots":[]}', '{"size":2,"slots":[null]}', '{"size":1,"slots":[7]}', '{"size":1,"slots":[""]}']) {
     assert.equal(parseWall(bad), undefined, String(bad));
   }
+});
+
+test('adding a camera takes the first free tile, grows a full grid, and never shows a camera twice', () => {
+  let w = addCamera(wall(2, 'a', null, 'c', null), 'b');
+  assert.deepEqual(w, wall(2, 'a', 'b', 'c', null));
+  assert.equal(addCamera(w, 'a'), w, 'already on the wall');
+  w = addCamera(addCamera(w, 'd'), 'e');
+  assert.deepEqual(w, wall(3, 'a', 'b', 'c', 'd', 'e', null, null, null, null), '2×2 full: grows to 3×3');
+  const full = { size: 4 as const, slots: Array.from({ length: 16 }, (_, i) => `c${i}`) };
+  assert.equal(addCamera(full, 'x'), full, 'a full 4×4 has no room');
 });

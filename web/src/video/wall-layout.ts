@@ -37,6 +37,21 @@ export function placeCamera(wall: Wall, index: number, cameraId: string): Wall {
   return { ...wall, slots };
 }
 
+/**
+ * Puts `cameraId` on the first free tile, growing the grid one size when it is full (2×2 → 3×3).
+ * A camera already on the wall stays where it is. Returns the same wall when a full 4×4 has no room.
+ */
+export function addCamera(wall: Wall, cameraId: string): Wall {
+  if (!cameraId || wall.slots.includes(cameraId)) return wall;
+  let next = wall;
+  if (!next.slots.includes(null)) {
+    const bigger = WALL_SIZES.find((n) => n > wall.size);
+    if (!bigger) return wall;
+    next = resizeWall(wall, bigger);
+  }
+  return placeCamera(next, next.slots.indexOf(null), cameraId);
+}
+
 export function clearTile(wall: Wall, index: number): Wall {
   if (wall.slots[index] == null) return wall;
   const slots = [...wall.slots];
