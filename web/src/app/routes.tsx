@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { CameraDetailPage } from '../network/CameraDetailPage.tsx';
 import { CameraListPage } from '../network/CameraListPage.tsx';
 import { MapPage } from '../map/MapPage.tsx';
+import { VideoWallPage } from '../video/VideoWallPage.tsx';
 
 // The one route table of the console. A screen is one entry: its path pattern, a title, where it sits
 // in the left nav (if at all) and what it renders. New areas add their entries here.
@@ -34,7 +35,13 @@ export const routes: AppRoute[] = [
     fullBleed: true,
     render: ({ query }) => <MapPage focusCameraId={query.get('camera')} />,
   },
-  // Video screens (web/src/video/: video wall, playback) go here with nav group 'Video'.
+  {
+    pattern: '/wall',
+    title: 'Video wall',
+    nav: { group: 'Video', label: 'Video wall' },
+    fullBleed: true,
+    render: () => <VideoWallPage />,
+  },
   {
     pattern: '/cameras',
     title: 'Cameras',
