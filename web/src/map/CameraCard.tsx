@@ -4,6 +4,8 @@ import { Link } from '../app/Link.tsx';
 import { FieldList } from '../ui/FieldList.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { useAsync } from '../ui/use-async.ts';
+import { LiveView } from '../video/LiveView.tsx';
+import { WallActions } from '../video/WallActions.tsx';
 import { CardHeader } from './CardHeader.tsx';
 
 interface Props {
@@ -17,6 +19,7 @@ export function CameraCard({ camera, status }: Props) {
   return (
     <>
       <CardHeader kicker={`Camera · ${camera.code}`} title={camera.name} />
+      {status === 'online' && <LiveView cameraId={camera.id} label={camera.code} className="map-card-live" />}
       <FieldList
         compact
         rows={[
@@ -30,6 +33,7 @@ export function CameraCard({ camera, status }: Props) {
       <Link to={`/cameras/${encodeURIComponent(camera.id)}`} className="btn btn-primary btn-block">
         Open camera
       </Link>
+      <WallActions cameraId={camera.id} />
     </>
   );
 }

@@ -1,12 +1,18 @@
+import { useMemo } from 'react';
 import { getCamera } from '../api/network.ts';
 import { Link } from '../app/Link.tsx';
 import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { useAsync } from '../ui/use-async.ts';
 import { cameraPanels } from './camera-panels.tsx';
+import { useLiveStatuses } from './use-live-statuses.ts';
 
 export function CameraDetailPage({ cameraId }: { cameraId: string }) {
-  const { data: camera, error, loading } = useAsync((signal) => getCamera(cameraId, signal), [cameraId]);
+  const loaded = useAsync((signal) => getCamera(cameraId, signal), [cameraId]);
+  const { error, loading } = loaded;
+  // The status as events report it, newer than the loaded row: header and panels change with it.
+  const live = useLiveStatuses()[cameraId];
+  const camera = useMemo(() => (loaded.data && live ? { ...loaded.data, status: live } : loaded.data), [loaded.data, live]);
   return (
     <div className="page">
       <div className="crumbs">

@@ -6,6 +6,7 @@ import { ErrorBanner } from '../ui/ErrorBanner.tsx';
 import { Pager } from '../ui/Pager.tsx';
 import { StatusBadge } from '../ui/StatusBadge.tsx';
 import { useAsync } from '../ui/use-async.ts';
+import { setCameraDragData } from '../video/VideoWall.tsx';
 import { CameraFilters } from './CameraFilters.tsx';
 import { cameraQueryFrom, cameraQueryParams } from './camera-query.ts';
 
@@ -61,7 +62,14 @@ export function CameraListPage({ query: params }: { query: URLSearchParams }) {
           </thead>
           <tbody>
             {rows.map((c) => (
-              <tr key={c.id} className="row-link" onClick={() => navigate(`/cameras/${encodeURIComponent(c.id)}`)}>
+              <tr
+                key={c.id}
+                className="row-link"
+                draggable
+                onDragStart={(e) => setCameraDragData(e, c.id)}
+                title="Open, or drag onto a video wall tile"
+                onClick={() => navigate(`/cameras/${encodeURIComponent(c.id)}`)}
+              >
                 <td className="mono">{c.code}</td>
                 <td>
                   <Link to={`/cameras/${encodeURIComponent(c.id)}`}>{c.name}</Link>
