@@ -1,56 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Point } from 'geojson';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS, ensureConsoleBuilt, launchChromium, needs, watchForeignRequests } from './support/browser.ts';
 import { ADMIN_PASSWORD, startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 // The console end to end: the real platform with the demo city serves the built console; Chromium
 // signs in through the form, waits for the map to draw the cameras, and opens the camera list.
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // WebGL for MapLibre from the software rasteriser; without these Chromium may refuse a context.
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
-const ARTIFACTS = 'test-artifacts';
-
-function newest(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-/** Builds web/dist when it is missing or older than the console's sources, so the test sees this tree. */
-async function ensureConsoleBuilt() {
-  const index = 'web/dist/index.html';
-  const sources = Math.max(newest('web/src'), newest('web/index.html'), newest('web/vite.config.ts'));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const { build } = await import('vite');
-  await build({ configFile: 'web/vite.config.ts', logLevel: 'warn' });
-}
-
-/** Any request the page makes that is not to this machine: the console must work air-gapped. */
-function watchForeignRequests(page: Page): string[] {
-  const foreign: string[] = [];
-  const check = (url: string) => {
-    if (/^(data|blob):/.test(url)) return;
-    const { protocol, hostname } = new URL(url);
-    if (!/^(https?|wss?):$/.test(protocol) || !['127.0.0.1', 'localhost', '[::1]'].includes(hostname)) foreign.push(url);
-  };
-  page.on('request', (r) => check(r.url()));
-  page.on('websocket', (ws) => check(ws.url()));
-  return foreign;
-}
 
 async function renderedCameraIds(page: Page): Promise<number> {
   return page.evaluate(() => {
@@ -67,12 +25,11 @@ async function apiTotal(platform: TestPlatform, path: string): Promise<number> {
   return body.total ?? body.features!.length;
 }
 
-test('console: sign in, map of the demo city, camera list', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: browser tests need Chromium`, timeout: 300_000 }, async (t) => {
+test('console: sign in, map of the demo city, camera list', { skip: needs(), timeout: 300_000 }, async (t) => {
   await ensureConsoleBuilt();
   const platform = await startTestPlatform({ demo: true });
   t.after(() => platform.close());
-  const { chromium } = await import('playwright-core');
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium({ webgl: true });
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const foreign = watchForeignRequests(page);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { build } from 'esbuild';
@@ -15,15 +14,13 @@ import { LiveHubRegistry } from '../src/video/live/live-hub.ts';
 import { registerLiveRoutes } from '../src/video/live/live.routes.ts';
 import { LiveService } from '../src/video/live/live.service.ts';
 import { spawnTestPattern, type TestPatternProcess } from '../src/video/live/test-pattern.ts';
+import { launchChromium, needs } from './support/browser.ts';
 
 // Live video end to end: a real ffmpeg writes fMP4 into a LiveHub, the live route serves it over
 // WebSocket, and Chromium plays it through web/src/video/mse-player.ts (bundled alone). The full
 // platform (login, console page) is covered by the console browser test.
 
-const CHROMIUM = '/usr/bin/chromium';
 const FFMPEG = '/usr/bin/ffmpeg';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const missing = [CHROMIUM, FFMPEG].filter((p) => !existsSync(p));
 
 const PAGE_SCRIPT = `
 import { MsePlayer } from './mse-player.ts';
@@ -60,8 +57,7 @@ async function currentTime(page: Page): Promise<number> {
   return page.evaluate(() => document.querySelector('video')!.currentTime);
 }
 
-test('Chromium plays a camera live through MSE, and across an ffmpeg restart', { skip: missing.length ? `${missing.join(', ')} not found: live browser test needs Chromium and ffmpeg` : false, timeout: 120_000 }, async (t) => {
-  const { chromium } = await import('playwright-core');
+test('Chromium plays a camera live through MSE, and across an ffmpeg restart', { skip: needs(FFMPEG), timeout: 120_000 }, async (t) => {
   const database = await openDatabase({});
   t.after(() => database.close());
   await migrate(database.db);
@@ -89,7 +85,7 @@ test('Chromium plays a camera live through MSE, and across an ffmpeg restart', {
   t.after(() => ffmpeg.kill('SIGKILL'));
   registry.obtain('cam-1').feed(ffmpeg.stdout);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const tab = await browser.newPage();
 
