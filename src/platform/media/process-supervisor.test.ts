@@ -99,6 +99,31 @@ test('a child with no progress for stallTimeoutMs is killed and restarted; one t
   assert.equal(ends[1].restartInMs, null);
 });
 
+test('a blocked event loop does not make a busy child look stalled', async (t) => {
+  const ends: RunEnd[] = [];
+  let lines = 0;
+  const chatty = new SupervisedProcess({
+    name: 'chatty',
+    command: NODE,
+    args: ['-e', 'setInterval(() => console.error("tick"), 50)'],
+    stallTimeoutMs: 1000,
+    onStderrLine: () => {
+      lines++;
+      chatty.markProgress();
+    },
+    onRunEnd: (end) => ends.push(end),
+  });
+  t.after(() => chatty.stop());
+  chatty.start();
+  await until(() => lines > 0, 5000, 'the first line');
+  // This process is busy for longer than the stall timeout; the child's lines wait in the pipe.
+  const until2 = Date.now() + 1800;
+  while (Date.now() < until2);
+  await sleep(600);
+  assert.deepEqual(ends, []);
+  assert.equal(chatty.runCount, 1);
+});
+
 test('stop sends SIGTERM, then SIGKILL to a child that ignores it; nothing is left running', async (t) => {
   const ends: RunEnd[] = [];
   let ready!: () => void;

@@ -231,8 +231,14 @@ export class SupervisedProcess {
     }
     if (options.stallTimeoutMs) {
       const period = Math.max(50, Math.min(1000, options.stallTimeoutMs / 4));
+      let lastCheck = Date.now();
       this.watchdog = setInterval(() => {
-        if (this.state === 'running' && Date.now() - this.lastProgressAt > options.stallTimeoutMs!) this.kill('stalled');
+        const now = Date.now();
+        // After the event loop was blocked, timers run before the I/O that piled up meanwhile (the
+        // child's progress among it): a late check judges nothing, the next one will.
+        const late = now - lastCheck > period * 2;
+        lastCheck = now;
+        if (!late && this.state === 'running' && now - this.lastProgressAt > options.stallTimeoutMs!) this.kill('stalled');
       }, period);
     }
     if (child.pid !== undefined) options.onStart?.(child, this.runs);

@@ -6,11 +6,18 @@ function tracker(offlineAfterMs = 8000) {
   let now = 1_000_000;
   const seen: Transition[] = [];
   const h = new HealthTracker({ offlineAfterMs, now: () => now, onTransition: (t) => seen.push(t) });
-  return { h, seen, advance: (ms: number) => (now += ms), at: () => now };
+  /** Lets `ms` pass with a tick every second, as the ingest does. */
+  const ticking = (ms: number) => {
+    for (let left = ms; left > 0; left -= 1000) {
+      now += Math.min(1000, left);
+      h.tick();
+    }
+  };
+  return { h, seen, advance: (ms: number) => (now += ms), ticking, at: () => now };
 }
 
 test('frames make a camera online; silence for offlineAfterMs makes it offline with the last problem as reason', () => {
-  const { h, seen, advance } = tracker();
+  const { h, seen, advance, ticking } = tracker();
   h.runStarted(1);
   advance(1000);
   h.frames(0);
@@ -30,11 +37,9 @@ test('frames make a camera online; silence for offlineAfterMs makes it offline w
   // ffmpeg dies; it restarts and cannot connect.
   h.problem('[tcp @ 0x1] Connection to tcp://10.0.0.5:554 failed: Connection refused');
   h.runStarted(2);
-  advance(7000);
-  h.tick();
+  ticking(7000);
   assert.equal(seen.length, 1, 'not offline before offlineAfterMs');
-  advance(1000);
-  h.tick();
+  ticking(1000);
   h.tick();
   assert.deepEqual(seen.map((t) => t.status), ['online', 'offline']);
   assert.match(seen[1].reason, /^no video for 8 s: \[tcp @ 0x1\] .*Connection refused$/);
@@ -47,14 +52,26 @@ test('frames make a camera online; silence for offlineAfterMs makes it offline w
 });
 
 test('a camera that never sends a frame goes offline after offlineAfterMs from the start', () => {
-  const { h, seen, advance } = tracker(5000);
-  advance(4999);
-  h.tick();
+  const { h, seen, ticking } = tracker(5000);
+  ticking(4999);
   assert.equal(h.snapshot().status, 'unknown');
-  advance(1);
-  h.tick();
+  ticking(1);
   assert.equal(seen[0].status, 'offline');
   assert.match(seen[0].reason, /no video in 5 s since the ingest started/);
+});
+
+test('a tick that comes late (the event loop was blocked) judges nothing: the frames that piled up come next', () => {
+  const { h, seen, advance, ticking } = tracker(5000);
+  h.frames(10);
+  ticking(2000);
+  advance(9000);
+  h.tick();
+  assert.deepEqual(seen.map((t) => t.status), ['online'], 'no offline from a late tick');
+  h.frames(200);
+  ticking(3000);
+  assert.deepEqual(seen.map((t) => t.status), ['online']);
+  ticking(3000);
+  assert.deepEqual(seen.map((t) => t.status), ['online', 'offline'], 'real silence is still caught');
 });
 
 test('uptime counts online time over the known part of the period', () => {

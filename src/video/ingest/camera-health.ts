@@ -48,6 +48,7 @@ export class HealthTracker {
   private totalBytes = 0;
   private reconnects = 0;
   private recordedKbps: number | null = null;
+  private lastTickAt: number;
   private samples: Sample[] = [];
   private lastProblem = '';
   private readonly now: () => number;
@@ -56,7 +57,7 @@ export class HealthTracker {
   constructor(private readonly options: HealthTrackerOptions) {
     this.now = options.now ?? Date.now;
     this.windowMs = options.windowMs ?? 10_000;
-    this.startedAt = this.statusSince = this.now();
+    this.startedAt = this.statusSince = this.lastTickAt = this.now();
   }
 
   /** An ffmpeg run starts; every run after the first is a reconnect. Frame counts restart at 0. */
@@ -93,9 +94,16 @@ export class HealthTracker {
     if (durationMs > 0) this.recordedKbps = Math.round((bytes * 8) / durationMs * 100) / 100;
   }
 
-  /** Called about once a second: notices a camera that has gone quiet. */
+  /**
+   * Called about once a second: notices a camera that has gone quiet. A tick more than two seconds
+   * after the last one means the event loop was blocked and the frames that arrived meanwhile are
+   * not counted yet: it judges nothing.
+   */
   tick(): void {
     const now = this.now();
+    const late = now - this.lastTickAt > 2000;
+    this.lastTickAt = now;
+    if (late) return;
     this.sample(now);
     if (this.status === 'offline') return;
     const quietSince = this.lastFrameAt ?? this.startedAt;
