@@ -57,19 +57,10 @@ test('a child that keeps exiting is restarted with growing delays, reset by a st
   assert.equal(sup.status, 'stopped');
 });
 
-test('a child with no progress for stallTimeoutMs is killed and restarted; one that reports progress is left alone', async (t) => {
-  const ends: RunEnd[] = [];
-  const silent = new SupervisedProcess({
-    name: 'silent',
-    command: NODE,
-    args: ['-e', 'setInterval(() => {}, 1000)'],
-    stallTimeoutMs: 1000,
-    backoff: { initialMs: 30_000 },
-    onRunEnd: (end) => ends.push(end),
-  });
+/** A child that writes a line every 50 ms, each taken as progress; 1 s stall timeout. */
+function chattyChild(ends: RunEnd[]): { chatty: SupervisedProcess; lines: () => number } {
   let lines = 0;
-  // Its first line comes only once node has booted, so the same timeout also covers a slow start.
-  const chatty = new SupervisedProcess({
+  const chatty: SupervisedProcess = new SupervisedProcess({
     name: 'chatty',
     command: NODE,
     args: ['-e', 'setInterval(() => console.error("tick"), 50)'],
@@ -80,6 +71,21 @@ test('a child with no progress for stallTimeoutMs is killed and restarted; one t
     },
     onRunEnd: (end) => ends.push(end),
   });
+  return { chatty, lines: () => lines };
+}
+
+test('a child with no progress for stallTimeoutMs is killed and restarted; one that reports progress is left alone', async (t) => {
+  const ends: RunEnd[] = [];
+  const silent = new SupervisedProcess({
+    name: 'silent',
+    command: NODE,
+    args: ['-e', 'setInterval(() => {}, 1000)'],
+    stallTimeoutMs: 1000,
+    backoff: { initialMs: 30_000 },
+    onRunEnd: (end) => ends.push(end),
+  });
+  // Its first line comes only once node has booted, so the same timeout also covers a slow start.
+  const { chatty, lines } = chattyChild(ends);
   t.after(() => Promise.all([silent.stop(), chatty.stop()]));
   const started = Date.now();
   silent.start();
@@ -92,7 +98,7 @@ test('a child with no progress for stallTimeoutMs is killed and restarted; one t
   await sleep(1200);
   assert.equal(chatty.status, 'running');
   assert.equal(chatty.runCount, 1);
-  assert.ok(lines > 10);
+  assert.ok(lines() > 10);
   await Promise.all([silent.stop(), chatty.stop()]);
   assert.equal(ends.length, 2);
   assert.equal(ends[1].reason, 'stopped');
@@ -101,21 +107,10 @@ test('a child with no progress for stallTimeoutMs is killed and restarted; one t
 
 test('a blocked event loop does not make a busy child look stalled', async (t) => {
   const ends: RunEnd[] = [];
-  let lines = 0;
-  const chatty = new SupervisedProcess({
-    name: 'chatty',
-    command: NODE,
-    args: ['-e', 'setInterval(() => console.error("tick"), 50)'],
-    stallTimeoutMs: 1000,
-    onStderrLine: () => {
-      lines++;
-      chatty.markProgress();
-    },
-    onRunEnd: (end) => ends.push(end),
-  });
+  const { chatty, lines } = chattyChild(ends);
   t.after(() => chatty.stop());
   chatty.start();
-  await until(() => lines > 0, 5000, 'the first line');
+  await until(() => lines() > 0, 5000, 'the first line');
   // This process is busy for longer than the stall timeout; the child's lines wait in the pipe.
   const until2 = Date.now() + 1800;
   while (Date.now() < until2);
