@@ -70,7 +70,7 @@ test('a user scoped to Bannu cannot see Peshawar, and their reads are in the aud
 
 test('editing an audit row directly in the database makes `safecity audit verify` fail and name it', async () => {
   // Stop the server but keep its data folder: the CLI opens the same embedded database.
-  await platform.platform.close();
+  await platform.stop();
   closed = true;
   const good = cli('audit', 'verify');
   assert.equal(good.code, 0, good.out);

@@ -63,7 +63,7 @@ async function pushStatus(platform: TestPlatform, page: Page, cameraId: string, 
 test('video console: wall with picker, live tile, camera page live view, health and snapshot', { skip: needs(), timeout: 240_000 }, async (t) => {
   await ensureConsoleBuilt();
   const started = Date.now();
-  const platform = await startTestPlatform({ demo: true });
+  const platform = await startTestPlatform({ demo: true, simulatedCameras: 3 });
   t.after(() => platform.close());
   const demoIds = platform.demoVideo?.cameraIds ?? [];
   assert.ok(demoIds.length >= 2, 'the demo streams simulated cameras');

@@ -9,14 +9,18 @@ export const ADMIN_PASSWORD = 'admin-pass-1234';
 export interface TestPlatform extends Running {
   dataDir: string;
   adminToken: string;
+  /** Stops the platform (server, ingest, demo simulator) but keeps the data folder. */
+  stop(): Promise<void>;
   /** Logs in and returns a bearer token. */
   login(username: string, password: string): Promise<string>;
 }
 
 /** The real platform on a temp data dir (embedded PGlite, in-process bus unless env says otherwise), on a free port. */
-export async function startTestPlatform(options: { demo?: boolean; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { demo?: boolean; simulatedCameras?: number; env?: Record<string, string> } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'safecity-test-'));
-  const config = parseConfig('logLevel: warn\nserver:\n  host: 127.0.0.1\n', {
+  // Simulated cameras cost CPU: only the tests that watch video ask for them.
+  const yaml = `logLevel: warn\nserver:\n  host: 127.0.0.1\ndemo:\n  simulatedCameras: ${options.simulatedCameras ?? 0}\n`;
+  const config = parseConfig(yaml, {
     SAFECITY_DATA_DIR: dataDir,
     PORT: '0',
     SAFECITY_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -38,6 +42,7 @@ export async function startTestPlatform(options: { demo?: boolean; env?: Record<
     dataDir,
     adminToken,
     login,
+    stop: () => running.close(),
     async close() {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
