@@ -1,4 +1,6 @@
+import { pathInScope, type Actor } from '../../identity/actor.ts';
 import type { EventBus } from '../../platform/bus/bus.ts';
+import { NotFoundError } from '../../platform/http/errors.ts';
 import { uptimeOf, type HealthSnapshot, type Transition, type Uptime } from './camera-health.ts';
 import type { CameraHealthRepository } from './camera-health.repository.ts';
 
@@ -54,5 +56,52 @@ export class CameraHealthService {
 
   async uptime(cameraId: string, from: Date, to: Date): Promise<Uptime> {
     return uptimeOf(await this.repo.statusLog(cameraId, from, to), from, to);
+  }
+}
+
+/** Where a camera lies in the org tree (the network domain); undefined for no such camera. */
+export interface CameraScopes {
+  scopePathOf(cameraId: string): Promise<string | undefined>;
+}
+
+export interface HealthReport {
+  cameraId: string;
+  /** Unknown: no ingest has reported on this camera yet. */
+  status: 'online' | 'offline' | 'unknown';
+  statusSince: string | null;
+  fps: number | null;
+  bitrateKbps: number | null;
+  lastFrameAt: string | null;
+  reconnects: number;
+  /** The worker whose ingest last wrote this, and when. */
+  workerId: string | null;
+  updatedAt: string | null;
+  uptime: Uptime & { from: string; to: string };
+}
+
+/** Reads camera health for people, within their scope. */
+export class CameraHealthReader {
+  constructor(
+    private readonly repo: CameraHealthRepository,
+    private readonly cameras: CameraScopes,
+  ) {}
+
+  async report(actor: Actor, cameraId: string, from: Date, to: Date): Promise<HealthReport> {
+    const scope = await this.cameras.scopePathOf(cameraId);
+    // Outside the actor's scope reads as absent, so ids can't be probed.
+    if (scope === undefined || !pathInScope(actor.scopePath, scope)) throw new NotFoundError('camera', cameraId);
+    const [row, log] = await Promise.all([this.repo.get(cameraId), this.repo.statusLog(cameraId, from, to)]);
+    return {
+      cameraId,
+      status: row?.status ?? 'unknown',
+      statusSince: row?.status_since.toISOString() ?? null,
+      fps: row?.fps ?? null,
+      bitrateKbps: row?.bitrate_kbps ?? null,
+      lastFrameAt: row?.last_frame_at?.toISOString() ?? null,
+      reconnects: row?.reconnects ?? 0,
+      workerId: row?.worker_id ?? null,
+      updatedAt: row?.updated_at.toISOString() ?? null,
+      uptime: { ...uptimeOf(log, from, to), from: from.toISOString(), to: to.toISOString() },
+    };
   }
 }

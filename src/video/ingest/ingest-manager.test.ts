@@ -116,7 +116,9 @@ test('two managers on one database share the cameras, never ingest one twice, an
 test('a lease is taken only when free, lapsed or already ours; a lost lease is not renewed', async () => {
   await seedCameras(database.db, [{ id: 'l1' }]);
   const leases = new LeaseRepository(database.db);
+  assert.equal(await leases.workerOf('l1'), undefined);
   assert.equal(await leases.claim('l1', 'w1', 30), true);
+  assert.equal(await leases.workerOf('l1'), 'w1');
   assert.equal(await leases.claim('l1', 'w2', 30), false);
   assert.equal(await leases.claim('l1', 'w1', 30), true, 'claiming again is renewing');
   await database.db.updateTable('camera_leases').set({ expires_at: new Date(Date.now() - 1000) }).where('camera_id', '=', 'l1').execute();

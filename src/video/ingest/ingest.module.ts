@@ -34,8 +34,13 @@ export interface IngestDeps {
 
 export interface IngestServices {
   manager: IngestManager;
+  /** Writes this worker's health (used by the manager). */
   health: CameraHealthService;
+  /** For GET /api/cameras/:id/health: registerHealthRoutes(app, new CameraHealthReader(healthRepository, scopes)). */
+  healthRepository: CameraHealthRepository;
   recordings: RecordingRepository;
+  /** Who ingests which camera: the live domain's IngestLocator (workerOf). */
+  leases: LeaseRepository;
   ffmpeg: FfmpegBinaries;
 }
 
@@ -46,11 +51,13 @@ export async function createIngestServices(deps: IngestDeps): Promise<IngestServ
   const { video, dataDir } = deps.config;
   const recordings = new RecordingRepository(deps.db);
   const workerId = deps.workerId ?? newWorkerId();
-  const health = new CameraHealthService(new CameraHealthRepository(deps.db), deps.bus, workerId, log);
+  const healthRepository = new CameraHealthRepository(deps.db);
+  const health = new CameraHealthService(healthRepository, deps.bus, workerId, log);
+  const leases = new LeaseRepository(deps.db);
   const manager = new IngestManager({
     workerId,
     cameras: deps.cameras,
-    leases: new LeaseRepository(deps.db),
+    leases,
     bus: deps.bus,
     health,
     leaseSeconds: video.leaseSeconds,
@@ -75,5 +82,5 @@ export async function createIngestServices(deps: IngestDeps): Promise<IngestServ
       }),
   });
   log(`ingest: ffmpeg ${ffmpeg.version} (${ffmpeg.source}, ${ffmpeg.ffmpeg}), worker ${manager.workerId}`);
-  return { manager, health, recordings, ffmpeg };
+  return { manager, health, healthRepository, recordings, leases, ffmpeg };
 }

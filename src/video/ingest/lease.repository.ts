@@ -45,6 +45,12 @@ export class LeaseRepository {
       .execute();
   }
 
+  /** The worker holding the camera's lease now, if any (the live domain's IngestLocator). */
+  async workerOf(cameraId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('camera_leases').select('worker_id').where('camera_id', '=', cameraId).where('expires_at', '>=', sql<Date>`now()`).executeTakeFirst();
+    return row?.worker_id;
+  }
+
   /** camera → worker for every lease that has not lapsed. */
   async holders(): Promise<Map<string, string>> {
     const rows = await this.db.selectFrom('camera_leases').select(['camera_id', 'worker_id']).where('expires_at', '>=', sql<Date>`now()`).execute();
