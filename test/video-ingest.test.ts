@@ -15,12 +15,19 @@ import { MemoryBus } from '../src/platform/bus/memory-bus.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { supervisedPids } from '../src/platform/media/process-supervisor.ts';
+import { CameraHealthRepository } from '../src/video/ingest/camera-health.repository.ts';
+import { CameraHealthService } from '../src/video/ingest/camera-health.service.ts';
+import { IngestManager } from '../src/video/ingest/ingest-manager.ts';
 import { seedCameras } from '../src/video/ingest/ingest.fixture.ts';
 import { createIngestServices } from '../src/video/ingest/ingest.module.ts';
+import { LeaseRepository } from '../src/video/ingest/lease.repository.ts';
+import { RecordingRepository } from '../src/video/recording/recording.repository.ts';
+import { createTempDatabase } from './support/postgres.ts';
 
 // Must show: a camera on a real RTSP server and one on a video file, both recorded and indexed; the
 // RTSP server stopped for 20 s: the camera is offline within 10 s, online within 10 s of its
 // return, and the outage is a hole in the segment index; after shutdown no ffmpeg is left.
+// With DATABASE_URL set, also: two workers on PostgreSQL, each with its own pool, never share a camera.
 
 const PYTHON = '/usr/bin/python3';
 const RTSP_SERVER = join(import.meta.dirname, 'support', 'rtsp-server.py');
@@ -161,4 +168,64 @@ test('RTSP and file cameras are recorded; an RTSP outage shows as offline, onlin
   assert.deepEqual(supervisedPids(), []);
   assert.deepEqual(ffmpegsOf(dataDir, `127.0.0.1:${port}`), []);
   assert.equal((await database.db.selectFrom('camera_leases').selectAll().execute()).length, 0, 'leases released');
+});
+
+test('on PostgreSQL, two workers with pools of their own race for the same cameras and never share one', { skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set: point it at a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test' }, async (t) => {
+  const temp = await createTempDatabase();
+  const [one, two] = [await openDatabase({ url: temp.url, poolSize: 4 }), await openDatabase({ url: temp.url, poolSize: 4 })];
+  const bus = new MemoryBus();
+  t.after(async () => {
+    await bus.close();
+    await one.close();
+    await two.close();
+    await temp.drop();
+  });
+  await migrate(one.db);
+  const ids = Array.from({ length: 30 }, (_, i) => `pg${String(i).padStart(2, '0')}`);
+  await seedCameras(one.db, ids.map((id) => ({ id, streams: [{ role: 'record' as const, url: `rtsp://${id}/main` }] })));
+  const running = new Map<string, string>();
+  const clashes: string[] = [];
+  const worker = (workerId: string, db: typeof one.db) =>
+    new IngestManager({
+      workerId,
+      cameras: { listIngestCameras: async () => (await db.selectFrom('cameras').select(['id', 'status', 'streams']).execute()) },
+      leases: new LeaseRepository(db),
+      bus,
+      leaseSeconds: 5,
+      maxCameras: 20,
+      createIngest: (plan) => ({
+        start: async () => {
+          if (running.has(plan.cameraId)) clashes.push(`${plan.cameraId}: ${workerId} and ${running.get(plan.cameraId)}`);
+          running.set(plan.cameraId, workerId);
+        },
+        stop: async () => void running.delete(plan.cameraId),
+        snapshot: () => ({ status: 'unknown', statusSince: new Date(0), fps: null, bitrateKbps: null, lastFrameAt: null, reconnects: 0 }),
+      }),
+    });
+  const a = worker('pg-a', one.db);
+  const b = worker('pg-b', two.db);
+  await Promise.all([a.start(), b.start()]);
+  for (let round = 0; round < 3; round++) await Promise.all([a.poke(), b.poke()]);
+  assert.deepEqual(clashes, []);
+  assert.equal(running.size, 30);
+  assert.equal(a.cameraIds().length + b.cameraIds().length, 30);
+  assert.ok(a.cameraIds().length <= 20 && b.cameraIds().length <= 20);
+  await a.stop();
+  await b.poke();
+  assert.equal(b.cameraIds().length, 20, 'B takes over up to its share');
+  assert.deepEqual(clashes, []);
+  await b.stop();
+  assert.equal((await one.db.selectFrom('camera_leases').selectAll().execute()).length, 0);
+
+  // The health and segment-index SQL runs on PostgreSQL as on PGlite.
+  const healthRepo = new CameraHealthRepository(two.db);
+  const health = new CameraHealthService(healthRepo, bus, 'pg-b');
+  const at = new Date(Date.now() - 60_000);
+  await health.transition('pg00', { status: 'online', at, reason: 'receiving video' });
+  await health.update(new Map([['pg00', { status: 'online', statusSince: at, fps: 25, bitrateKbps: 4000, lastFrameAt: new Date(), reconnects: 2 }]]));
+  assert.deepEqual([(await healthRepo.get('pg00'))?.reconnects, (await health.uptime('pg00', at, new Date())).percent], [2, 100]);
+  const recordings = new RecordingRepository(two.db);
+  await recordings.insert({ cameraId: 'pg00', startAt: at, endAt: new Date(at.getTime() + 10_000), bytes: 5_000_000, path: 'recordings/pg00/2026-01-01/1.ts' });
+  assert.equal((await recordings.list('pg00', new Date(at.getTime() - 1), new Date())).length, 1);
+  assert.equal(await recordings.sumBytes({ cameraId: 'pg00' }), 5_000_000);
 });
