@@ -24,6 +24,8 @@ import { createRecordingServices, type RecordingServices } from './video/recordi
 import { registerRecordingRoutes } from './video/recording/recording.routes.ts';
 import { createLiveServices, type LiveServices } from './video/live/live.module.ts';
 import { registerLiveRoutes } from './video/live/live.routes.ts';
+import { CameraHealthReader } from './video/ingest/camera-health.service.ts';
+import { registerHealthRoutes } from './video/ingest/health.routes.ts';
 import { createIngestServices, type IngestServices } from './video/ingest/ingest.module.ts';
 import { LeaseRepository } from './video/ingest/lease.repository.ts';
 import { newWorkerId } from './video/ingest/ingest-manager.ts';
@@ -107,6 +109,7 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     // One ffmpeg per camera feeds recording, live hubs and health; started by startPlatform.
     const ingest = await createIngestServices({ config, db: database.db, bus, cameras: network.network, liveHubs: live.hubs, workerId, ffmpeg, log });
     closers.unshift(() => ingest.manager.stop());
+    registerHealthRoutes(app, new CameraHealthReader(ingest.healthRepository, { scopePathOf: cameraScope }));
 
     let closed = false;
     return {
