@@ -33,6 +33,7 @@ import { processCpuSeconds } from '../src/platform/media/proc-stat.ts';
 import { seedCameras } from '../src/video/ingest/ingest.fixture.ts';
 import { createIngestServices } from '../src/video/ingest/ingest.module.ts';
 import { LiveHubRegistry } from '../src/video/live/live-hub.ts';
+import { dataset } from './datasets.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -58,7 +59,7 @@ const FFPROBE = ffmpeg.ffprobe ?? 'ffprobe';
 function clip(): string {
   const path = join(tmpdir(), 'safecity-bench-1080p25-4M-gop50.mp4');
   if (existsSync(path)) return path;
-  const scene = '/work/shared/datasets/video/bridge-traffic.mp4';
+  const scene = dataset('video/bridge-traffic.mp4');
   const input = existsSync(scene)
     ? ['-stream_loop', '-1', '-i', scene, '-vf', 'scale=1920:1080,fps=25']
     : ['-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25'];

@@ -23,6 +23,7 @@ import { createIngestServices } from '../src/video/ingest/ingest.module.ts';
 import { LeaseRepository } from '../src/video/ingest/lease.repository.ts';
 import { RecordingRepository } from '../src/video/recording/recording.repository.ts';
 import { createTempDatabase } from './support/postgres.ts';
+import { dataset } from '../bench/datasets.ts';
 
 // Must show: a camera on a real RTSP server and one on a video file, both recorded and indexed; the
 // RTSP server stopped for 20 s: the camera is offline within 10 s, online within 10 s of its
@@ -31,7 +32,7 @@ import { createTempDatabase } from './support/postgres.ts';
 
 const PYTHON = '/usr/bin/python3';
 const RTSP_SERVER = join(import.meta.dirname, 'support', 'rtsp-server.py');
-const CLIP = '/work/shared/datasets/video/parking-lot.mp4';
+const CLIP = dataset('video/parking-lot.mp4');
 
 function rtspMissing(): string | false {
   const probe = spawnSync(PYTHON, ['-c', 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer'], { encoding: 'utf8' });
