@@ -1,18 +1,11 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../platform/db/database.ts';
 import type { AuthTokenTable, UserTable } from '../platform/db/schema.ts';
 
 export type UserRow = Selectable<UserTable>;
 export type TokenRow = Selectable<AuthTokenTable>;
 
-export interface NewUser {
-  id: string;
-  username: string;
-  display_name: string;
-  password_hash: string | null;
-  role: string;
-  scope_path: string;
-}
+export type NewUser = Pick<Insertable<UserTable>, 'id' | 'username' | 'display_name' | 'password_hash' | 'role' | 'scope_path'>;
 
 export class IdentityRepository {
   constructor(private readonly db: Db) {}
