@@ -1,6 +1,6 @@
 import type { AuditService } from '../../audit/audit.service.ts';
 import { LiveHubRegistry } from './live-hub.ts';
-import { LiveService, type LiveCameraDirectory } from './live.service.ts';
+import { LiveService, type IngestLocator, type LiveCameraDirectory } from './live.service.ts';
 
 export interface LiveServices {
   /** cameraId → hub: the ingest feeds it (IngestDeps.liveHubs), the routes read it. */
@@ -13,7 +13,7 @@ export interface LiveDeps {
   cameras: LiveCameraDirectory;
   ffmpegPath: string;
   /** The ingest's leases (LeaseRepository), to name the node that streams a camera; unset: one node. */
-  leases?: { holders(): Promise<Map<string, string>> };
+  leases?: IngestLocator;
   /** This node's ingest worker id. */
   workerId?: string;
   log?: (message: string) => void;
@@ -22,15 +22,14 @@ export interface LiveDeps {
 export function createLiveServices(deps: LiveDeps): LiveServices {
   const log = deps.log ?? (() => {});
   const hubs = new LiveHubRegistry({ onError: (cameraId, err) => log(`camera ${cameraId}: live: ${err.message}`) });
-  const { leases } = deps;
   const live = new LiveService({
     registry: hubs,
     audit: deps.audit,
     cameras: deps.cameras,
     ffmpegPath: deps.ffmpegPath,
     workerId: deps.workerId,
-    // Asked only for a camera with no hub here, so one read of the live leases is cheap enough.
-    ingest: leases && { workerOf: async (cameraId) => (await leases.holders()).get(cameraId) },
+    // Asked only for a camera with no hub here: one indexed lease lookup, not a scan of all leases.
+    ingest: deps.leases,
   });
   return { hubs, live };
 }
