@@ -156,7 +156,7 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
     }
     // Serving nodes sweep recordings past retention and fail exports a stopped node left running.
     await platform.recording.start();
-    if (options.demo) demoVideo = await startDemoVideo({ config, network: platform.network.network, log });
+    if (options.demo) demoVideo = await startDemoVideo({ config, network: platform.network.network, ffmpegPath: platform.ingest.ffmpeg.ffmpeg, log });
     if (config.video.ingest) await platform.ingest.manager.start();
     const address = await platform.app.listen({ host: config.server.host, port: config.server.port });
     const port = new URL(address).port;

@@ -16,7 +16,7 @@ export interface DemoVideo {
  * labelled SIMULATED) over loopback HTTP, and its record/live/detect URLs point there, so the ingest
  * opens it like any network camera. Runs on the node that serves `safecity demo` only.
  */
-export async function startDemoVideo(deps: { config: Config; network: NetworkService; log?: (m: string) => void }): Promise<DemoVideo | undefined> {
+export async function startDemoVideo(deps: { config: Config; network: NetworkService; ffmpegPath: string; log?: (m: string) => void }): Promise<DemoVideo | undefined> {
   const { config, network } = deps;
   const n = config.demo.simulatedCameras;
   if (n === 0) return undefined;
@@ -31,6 +31,7 @@ export async function startDemoVideo(deps: { config: Config; network: NetworkSer
   const simulator = await startSimulator({
     cameras: chosen.map((c, i) => ({ id: c.id, name: c.code, width: config.demo.width, height: config.demo.height, fps: config.demo.fps, seed: i + 1 })),
     dir: join(config.dataDir, 'simulator'),
+    ffmpegPath: deps.ffmpegPath,
   });
   try {
     for (const camera of chosen) {

@@ -20,6 +20,8 @@ export interface EncoderOptions {
   title: string;
   /** 'pipe:1' for a live MPEG-TS on stdout, else a file whose extension picks the container. */
   output: string;
+  /** The ffmpeg to run (the platform passes the one it located); default ffmpegPath(). */
+  ffmpeg?: string;
 }
 
 /** 2.5 Mbps up to 720p, 4 Mbps above: what a city's IP cameras are usually set to. */
@@ -47,10 +49,10 @@ export type EncoderProcess = ChildProcessByStdio<Writable, Readable, Readable>;
 
 /** Starts ffmpeg; a failure to start (no binary) is reported on stderr's text, not thrown later. */
 export function spawnEncoder(o: EncoderOptions): EncoderProcess {
-  const bin = ffmpegPath();
+  const bin = o.ffmpeg ?? ffmpegPath();
   if (isAbsolute(bin) && !existsSync(bin)) throw new Error(`ffmpeg is not at ${bin}; install it or point SAFECITY_FFMPEG at it`);
-  const p = spawn(ffmpegPath(), encoderArgs(o), { stdio: ['pipe', 'pipe', 'pipe'] });
-  p.on('error', (err) => p.stderr.emit('data', Buffer.from(`cannot run ${ffmpegPath()}: ${err.message}\n`)));
+  const p = spawn(bin, encoderArgs(o), { stdio: ['pipe', 'pipe', 'pipe'] });
+  p.on('error', (err) => p.stderr.emit('data', Buffer.from(`cannot run ${bin}: ${err.message}\n`)));
   p.stdin.on('error', () => {
     // ffmpeg went away mid-write; its exit is what callers act on.
   });

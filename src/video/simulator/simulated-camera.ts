@@ -26,6 +26,8 @@ export interface SimulatedCameraOptions {
   utcOffsetMinutes?: number;
   vehicleHeadwaySeconds?: number;
   pedestrianHeadwaySeconds?: number;
+  /** The ffmpeg that encodes; default SAFECITY_FFMPEG or the system one. */
+  ffmpegPath?: string;
 }
 
 export interface CameraStats {
@@ -166,7 +168,7 @@ export class SimulatedCamera {
     if (this.running) throw new Error(`simulated camera ${this.id} is running live; stop it before rendering a clip`);
     const renderer = this.makeRenderer(startMs, this.backdrop());
     const recorder = this.makeRecorder(renderer, startMs);
-    const encoder = spawnEncoder({ width: this.width, height: this.height, fps: this.fps, bitrateKbps: this.bitrateKbps, title: this.name, output: path });
+    const encoder = spawnEncoder({ width: this.width, height: this.height, fps: this.fps, bitrateKbps: this.bitrateKbps, title: this.name, output: path, ffmpeg: this.options.ffmpegPath });
     let stderr = '';
     encoder.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     encoder.stdout.resume();
@@ -222,7 +224,7 @@ export class SimulatedCamera {
   }
 
   private startEncoder(): void {
-    const encoder = spawnEncoder({ width: this.width, height: this.height, fps: this.fps, bitrateKbps: this.bitrateKbps, title: this.name, output: 'pipe:1' });
+    const encoder = spawnEncoder({ width: this.width, height: this.height, fps: this.fps, bitrateKbps: this.bitrateKbps, title: this.name, output: 'pipe:1', ffmpeg: this.options.ffmpegPath });
     this.encoder = encoder;
     this.lastError = '';
     encoder.stdout.on('data', (chunk: Buffer) => this.stream.push(chunk));

@@ -14,6 +14,8 @@ export interface SimulatorOptions {
   dir: string;
   /** Loopback port for all streams; 0 or absent takes a free one. */
   port?: number;
+  /** The ffmpeg that encodes every camera (the platform's located one); default the system one. */
+  ffmpegPath?: string;
 }
 
 export interface Simulator {
@@ -36,7 +38,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const cameras = new Map<string, SimulatedCamera>();
   try {
     for (const [i, c] of options.cameras.entries()) {
-      const camera = new SimulatedCamera({ ...c, seed: c.seed ?? i + 1, dir: options.dir, server });
+      const camera = new SimulatedCamera({ ...c, seed: c.seed ?? i + 1, dir: options.dir, server, ffmpegPath: options.ffmpegPath });
       cameras.set(c.id, camera);
       await camera.start();
     }
