@@ -5,12 +5,13 @@
 //
 // Each camera reads one pre-encoded 1080p clip (libx264, 4 Mbit/s, 2 s GOP; encoded once and cached,
 // not counted) with `-re -stream_loop -1`, i.e. in real time, as a file camera.
-//   ours: the whole ingest as a node runs it: IngestManager (leases, health) → one ffmpeg per camera
-//         (MPEG-TS segments + live fMP4 with the live domain's options) → segment index in the
-//         database (in-process PGlite) → LiveHub (parses every fragment; no viewers).
-//   ours, live on demand: the same with liveOnDemand, nobody watching: live packets are dropped in
-//         ffmpeg's fifo muxer and nothing flows to node.
-//   bare: `ffmpeg -re -stream_loop -1 -i clip -c copy -f segment -segment_time S …` per camera.
+//   ours: the whole ingest as a node runs it: IngestManager (leases, health rows) → one supervised
+//         ffmpeg per camera (fragmented-MP4 segments, the recording and the live source, with
+//         progress on stderr and the segment list on fd 3) → segment index in the database
+//         (in-process PGlite) → live hubs with their segment tails attached (nobody watching, so
+//         nothing is read: what an unwatched camera costs).
+//   bare: `ffmpeg -re -stream_loop -1 -i clip -c copy -f segment -segment_time S …` per camera, the
+//         plain MPEG-TS segment recording everyone starts with.
 // CPU = utime+stime of every ffmpeg (/proc/<pid>/stat) plus, for ours, this node process
 // (process.cpuUsage; it hosts the database too), over the measured window after a warm-up. Ours and
 // bare run at the same time and are measured over the same window (fair under a changing load).
@@ -97,7 +98,7 @@ interface Setup {
   finish(): Promise<{ segments: number; restarts: number }>;
 }
 
-async function startOurs(clipPath: string, dataDir: string, liveOnDemand: boolean): Promise<Setup> {
+async function startOurs(clipPath: string, dataDir: string): Promise<Setup> {
   const database = await openDatabase({});
   await migrate(database.db);
   const bus = new MemoryBus();
@@ -109,7 +110,6 @@ async function startOurs(clipPath: string, dataDir: string, liveOnDemand: boolea
   const logs: string[] = [];
   const { manager, recordings } = await createIngestServices({
     config, db: database.db, bus, cameras: network, liveHubs: hubs, ffmpeg, log: (m) => logs.push(m),
-    liveOnDemand: liveOnDemand ? { lingerSeconds: 30 } : undefined,
   });
   await manager.start();
   if (manager.cameraIds().length !== cameras) throw new Error(`only ${manager.cameraIds().length} of ${cameras} cameras ran: ${logs.slice(-5).join(' | ')}`);
@@ -154,11 +154,11 @@ function startBare(clipPath: string, dataDir: string): Setup {
  * Ours and bare run side by side and are measured over the same window, so that the load other
  * work puts on the machine weighs on both alike.
  */
-async function phase(clipPath: string, dataDir: string, liveOnDemand: boolean): Promise<{ ours: Phase; bare: Phase }> {
+async function phase(clipPath: string, dataDir: string): Promise<{ ours: Phase; bare: Phase }> {
   // Bare first: spawning N processes in a row holds this event loop for a while (seconds on a busy
   // machine), which must not fall in the ingest's first lease.
   const bare = startBare(clipPath, join(dataDir, 'bare'));
-  const ours = await startOurs(clipPath, join(dataDir, 'ours'), liveOnDemand);
+  const ours = await startOurs(clipPath, join(dataDir, 'ours'));
   await sleep(warmup * 1000);
   const [oursPids, barePids] = [ours.pids(), bare.pids()];
   const t0 = performance.now();
@@ -178,10 +178,10 @@ async function phase(clipPath: string, dataDir: string, liveOnDemand: boolean): 
 const clipPath = clip();
 const probe = spawnSync(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,r_frame_rate,bit_rate', '-of', 'csv=p=0', clipPath], { encoding: 'utf8' }).stdout.trim();
 const dataDir = mkdtempSync(join(tmpdir(), 'safecity-bench-rec-'));
-let result: { always: { ours: Phase; bare: Phase }; onDemand: { ours: Phase; bare: Phase } };
+let result: { ours: Phase; bare: Phase };
 try {
-  console.error(`${cameras} cameras (and as many bare ffmpeg beside them), ${warmup} s warm-up + ${seconds} s measured, twice …`);
-  result = { always: await phase(clipPath, join(dataDir, 'always'), false), onDemand: await phase(clipPath, join(dataDir, 'on-demand'), true) };
+  console.error(`${cameras} cameras (and as many bare ffmpeg beside them), ${warmup} s warm-up + ${seconds} s measured …`);
+  result = await phase(clipPath, dataDir);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -191,25 +191,19 @@ const row = (name: string, p: Phase) => {
   const total = pct(p.ffmpegCpu + p.nodeCpu, p.wall);
   return { name, ffmpeg: pct(p.ffmpegCpu, p.wall), node: pct(p.nodeCpu, p.wall), total, perCamera: total / cameras, perCore: 100 / (total / cameras), segments: p.segments, restarts: p.restarts };
 };
-const rows = [
-  row('ours, live always on (default)', result.always.ours),
-  row('  bare ffmpeg, same window', result.always.bare),
-  row('ours, live on demand, unwatched', result.onDemand.ours),
-  row('  bare ffmpeg, same window', result.onDemand.bare),
-];
-const [always, alwaysBare, onDemand, onDemandBare] = rows;
+const ours = row('ours (ingest, recording, live ready)', result.ours);
+const bare = row('bare ffmpeg -c copy, same window', result.bare);
 const f = (n: number, d = 2) => n.toFixed(d);
 console.log(`\nRecording ${cameras} cameras (clip: ${probe}; ${cpus()[0]?.model ?? '?'} × ${cpus().length}; load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 console.log('| setup | ffmpeg CPU % | node CPU % | total CPU % | per camera % | cameras per core | segments | restarts |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.name} | ${f(r.ffmpeg, 1)} | ${f(r.node, 1)} | ${f(r.total, 1)} | ${f(r.perCamera, 3)} | ${f(r.perCore, 0)} | ${r.segments} | ${r.restarts} |`);
+for (const r of [ours, bare]) console.log(`| ${r.name} | ${f(r.ffmpeg, 1)} | ${f(r.node, 1)} | ${f(r.total, 1)} | ${f(r.perCamera, 3)} | ${f(r.perCore, 0)} | ${r.segments} | ${r.restarts} |`);
 console.log(JSON.stringify({
   cameras,
-  cpuPerCameraPct: Number(f(always.perCamera, 3)),
-  camerasPerCore: Math.round(always.perCore),
-  ratioToFfmpeg: Number(f(always.total / alwaysBare.total, 2)),
-  onDemandCpuPerCameraPct: Number(f(onDemand.perCamera, 3)),
-  onDemandCamerasPerCore: Math.round(onDemand.perCore),
-  onDemandRatioToFfmpeg: Number(f(onDemand.total / onDemandBare.total, 2)),
-  bareCpuPerCameraPct: Number(f((alwaysBare.perCamera + onDemandBare.perCamera) / 2, 3)),
+  cpuPerCameraPct: Number(f(ours.perCamera, 3)),
+  camerasPerCore: Math.round(ours.perCore),
+  ratioToFfmpeg: Number(f(ours.total / bare.total, 2)),
+  ffmpegRatioToFfmpeg: Number(f(ours.ffmpeg / bare.total, 2)),
+  nodeCpuPerCameraPct: Number(f(ours.node / cameras, 3)),
+  bareCpuPerCameraPct: Number(f(bare.perCamera, 3)),
 }));

@@ -27,7 +27,7 @@ test('frames make a camera online; silence for offlineAfterMs makes it offline w
   for (let i = 0; i < 5; i++) {
     advance(1000);
     h.frames(25 * (i + 2));
-    h.bytes(250_000);
+    h.written(250_000);
     h.tick();
   }
   const s = h.snapshot();

@@ -34,8 +34,7 @@ export interface HealthTrackerOptions {
 
 interface Sample {
   at: number;
-  frames: number;
-  bytes: number;
+  value: number;
 }
 
 export class HealthTracker {
@@ -49,7 +48,9 @@ export class HealthTracker {
   private reconnects = 0;
   private recordedKbps: number | null = null;
   private lastTickAt: number;
-  private samples: Sample[] = [];
+  /** Frame counts as progress reports them, and bytes as the segment grows: rates over a window. */
+  private frameSamples: Sample[] = [];
+  private byteSamples: Sample[] = [];
   private lastProblem = '';
   private readonly now: () => number;
   private readonly windowMs: number;
@@ -77,16 +78,22 @@ export class HealthTracker {
     if (added <= 0) return false;
     this.runFrames = runFrameCount;
     this.totalFrames += added;
-    const now = this.now();
-    this.lastFrameAt = now;
-    this.sample(now);
-    if (this.status !== 'online') this.transition('online', now, this.status === 'offline' ? 'video is back' : 'receiving video');
+    this.alive();
+    this.sample(this.frameSamples, this.totalFrames);
     return true;
   }
 
-  /** Bytes of the live output. */
-  bytes(n: number): void {
-    this.totalBytes += n;
+  /** Video was written just now (the segment being recorded grew by `bytes`). */
+  written(bytes: number): void {
+    this.totalBytes += bytes;
+    this.alive();
+    this.sample(this.byteSamples, this.totalBytes);
+  }
+
+  private alive(): void {
+    const now = this.now();
+    this.lastFrameAt = now;
+    if (this.status !== 'online') this.transition('online', now, this.status === 'offline' ? 'video is back' : 'receiving video');
   }
 
   /** A recorded segment: its rate is the camera's bitrate (live may not be flowing). */
@@ -104,7 +111,6 @@ export class HealthTracker {
     const late = now - this.lastTickAt > 2000;
     this.lastTickAt = now;
     if (late) return;
-    this.sample(now);
     if (this.status === 'offline') return;
     const quietSince = this.lastFrameAt ?? this.startedAt;
     if (now - quietSince >= this.options.offlineAfterMs) {
@@ -126,20 +132,25 @@ export class HealthTracker {
     };
   }
 
-  private sample(now: number): void {
-    this.samples.push({ at: now, frames: this.totalFrames, bytes: this.totalBytes });
-    while (this.samples.length > 2 && now - this.samples[1].at >= this.windowMs) this.samples.shift();
+  private sample(samples: Sample[], value: number): void {
+    const now = this.now();
+    samples.push({ at: now, value });
+    while (samples.length > 2 && now - samples[1].at >= this.windowMs) samples.shift();
   }
 
-  private rate(): { fps: number; kbps: number } | null {
-    const first = this.samples[0];
-    const last = this.samples[this.samples.length - 1];
+  /** Change per second over the window, or null with less than half a second of samples. */
+  private static perSecond(samples: Sample[]): number | null {
+    const first = samples[0];
+    const last = samples[samples.length - 1];
     if (!first || !last || last.at - first.at < 500) return null;
-    const seconds = (last.at - first.at) / 1000;
-    return {
-      fps: Math.round(((last.frames - first.frames) / seconds) * 100) / 100,
-      kbps: Math.round(((last.bytes - first.bytes) * 8) / seconds / 10) / 100,
-    };
+    return (last.value - first.value) / ((last.at - first.at) / 1000);
+  }
+
+  private rate(): { fps: number | null; kbps: number | null } | null {
+    const fps = HealthTracker.perSecond(this.frameSamples);
+    const bytes = HealthTracker.perSecond(this.byteSamples);
+    if (fps === null && bytes === null) return null;
+    return { fps: fps === null ? null : Math.round(fps * 100) / 100, kbps: bytes === null ? null : Math.round((bytes * 8) / 10) / 100 };
   }
 
   private transition(status: CameraStatus, at: number, reason: string): void {

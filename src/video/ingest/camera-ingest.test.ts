@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { InitSegment, MediaFragment } from '../live/fmp4.ts';
+import { LiveHub } from '../live/live-hub.ts';
 import type { Transition } from './camera-health.ts';
 import { CameraIngest, type CameraIngestOptions } from './camera-ingest.ts';
 import type { ClosedSegment } from './segment-recorder.ts';
@@ -38,8 +40,7 @@ function harness(t: TestContext, overrides: Partial<CameraIngestOptions> & Pick<
   const segments: ClosedSegment[] = [];
   const transitions: Transition[] = [];
   const logs: string[] = [];
-  const liveChunks: Buffer[] = [];
-  let feeds = 0;
+  const hub = new LiveHub('cam1', { lingerMs: 1000, onError: (_, err) => logs.push(`hub: ${err.message}`) });
   const ingest = new CameraIngest({
     cameraId: 'cam1',
     record: true,
@@ -48,21 +49,24 @@ function harness(t: TestContext, overrides: Partial<CameraIngestOptions> & Pick<
     stallTimeoutSeconds: 3,
     ffmpegPath: FFMPEG,
     index: { insert: async (s) => void segments.push(s) },
-    live: {
-      feed: (stream) => {
-        feeds++;
-        stream.on('data', (c: Buffer) => liveChunks.push(c));
-      },
-    },
+    live: hub,
     onTransition: (_, tr) => transitions.push(tr),
     log: (m) => logs.push(m),
     ...overrides,
   });
   t.after(async () => {
     await ingest.stop();
+    hub.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  return { ingest, dataDir, segments, transitions, logs, liveChunks, feeds: () => feeds };
+  return { ingest, dataDir, segments, transitions, logs, hub };
+}
+
+/** A live viewer of the hub that keeps what it is sent. */
+function watch(hub: LiveHub): { inits: InitSegment[]; fragments: MediaFragment[]; stop: () => void } {
+  const seen = { inits: [] as InitSegment[], fragments: [] as MediaFragment[] };
+  const stop = hub.subscribe({ init: (i) => void seen.inits.push(i), fragment: (f) => void seen.fragments.push(f) });
+  return { ...seen, stop };
 }
 
 /** A 3 s H.264 clip with a keyframe every second, for file cameras. */
@@ -76,10 +80,13 @@ function makeClip(t: TestContext): string {
   return clip;
 }
 
-test('a file camera is recorded by stream copy into contiguous indexed segments, fed live as fMP4, and stops cleanly', async (t) => {
+test('a file camera is recorded by stream copy into contiguous indexed fMP4 segments, watched live across them, and stops cleanly', async (t) => {
   const h = harness(t, { url: `file://${makeClip(t)}` });
   await h.ingest.start();
+  const viewer = watch(h.hub);
   await until(() => h.segments.length >= 2, 20_000, 'two segments');
+  // The frame rate comes from ffmpeg's progress reports, every 5 s: it takes two.
+  await until(() => h.ingest.snapshot().fps !== null, 15_000, 'a frame rate');
   const pid = h.ingest.snapshot().pid!;
   assert.ok(alive(pid));
   const snap = h.ingest.snapshot();
@@ -95,20 +102,27 @@ test('a file camera is recorded by stream copy into contiguous indexed segments,
   assert.ok(h.segments.length > before, 'the segment open at stop is closed and indexed');
   for (let i = 1; i < h.segments.length; i++) assert.equal(h.segments[i].startAt.getTime(), h.segments[i - 1].endAt.getTime(), 'no holes within a run');
   for (const s of h.segments) {
-    assert.match(s.path, /^recordings\/cam1\/\d{4}-\d{2}-\d{2}\/\d+\.ts$/);
-    assert.equal(s.path.split('/').pop(), `${s.startAt.getTime()}.ts`);
+    assert.match(s.path, /^recordings\/cam1\/\d{4}-\d{2}-\d{2}\/\d+\.mp4$/);
+    assert.equal(s.path.split('/').pop(), `${s.startAt.getTime()}.mp4`);
     assert.ok(existsSync(join(h.dataDir, s.path)));
-    // Each segment is a valid MPEG-TS of H.264 about segmentSeconds long (cut at 1 s keyframes).
+    // Each segment is a valid MP4 of H.264 about segmentSeconds long (cut at 1 s keyframes).
     const probe = spawnSync(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_name:format=format_name,duration', '-of', 'json', join(h.dataDir, s.path)], { encoding: 'utf8' });
     const info = JSON.parse(probe.stdout) as { streams: { codec_name: string }[]; format: { format_name: string; duration: string } };
-    assert.deepEqual([info.format.format_name, info.streams[0].codec_name], ['mpegts', 'h264']);
+    assert.deepEqual([info.format.format_name.split(',')[0], info.streams[0].codec_name], ['mov', 'h264']);
     assert.ok(Math.abs(Number(info.format.duration) * 1000 - (s.endAt.getTime() - s.startAt.getTime())) < 1100);
   }
-  const live = Buffer.concat(h.liveChunks);
-  assert.equal(live.subarray(4, 8).toString('latin1'), 'ftyp', 'live output is MP4');
-  assert.ok(live.includes(Buffer.from('moof')), 'and fragmented');
-  assert.equal(h.feeds(), 1);
-  assert.ok(!existsSync(join(h.dataDir, 'recordings', 'cam1', '.incoming')) || !spawnSync('find', [join(h.dataDir, 'recordings', 'cam1', '.incoming'), '-name', '*.ts'], { encoding: 'utf8' }).stdout.trim());
+  // Live: one init, then fragments on one unbroken timeline over several segment files.
+  viewer.stop();
+  assert.equal(viewer.inits.length, 1, 'the init repeated by each segment file is not sent again');
+  assert.match(viewer.inits[0].mimeType, /^video\/mp4; codecs="avc1\./);
+  assert.ok(viewer.fragments[0]?.keyframe, 'a viewer starts on a keyframe');
+  const spanned = viewer.fragments.reduce((sum, f) => sum + f.duration, 0);
+  assert.ok(spanned > 2.5, `live spanned ${spanned.toFixed(2)} s, more than one 2 s segment`);
+  for (let i = 1; i < viewer.fragments.length; i++) {
+    const [prev, next] = [viewer.fragments[i - 1], viewer.fragments[i]];
+    assert.ok(Math.abs(prev.decodeTime! + prev.duration - next.decodeTime!) < 0.002, `fragment ${i} starts at ${next.decodeTime}, where fragment ${i - 1} ended (${prev.decodeTime! + prev.duration})`);
+  }
+  assert.ok(!existsSync(join(h.dataDir, 'recordings', 'cam1', '.incoming')) || !spawnSync('find', [join(h.dataDir, 'recordings', 'cam1', '.incoming'), '-name', '*.mp4'], { encoding: 'utf8' }).stdout.trim());
 });
 
 /** An MJPEG camera over HTTP: connection number `hangOn` sends 2 s of video and then hangs; the others stream. */
@@ -142,6 +156,7 @@ test('an MJPEG camera that freezes is marked offline, restarted by the watchdog,
   const cam = await mjpegCamera(t, 2);
   const h = harness(t, { url: `http://admin:hunter22@127.0.0.1:${cam.port}/stream`, stallTimeoutSeconds: 4 });
   await h.ingest.start();
+  const viewer = watch(h.hub);
   // On a busy machine the first online may come after a first offline; what matters is the freeze.
   const statuses = () => h.transitions.map((x) => x.status).join(',');
   await until(() => /online,offline,online/.test(statuses()), 40_000, 'online, offline (frozen), online again');
@@ -155,51 +170,53 @@ test('an MJPEG camera that freezes is marked offline, restarted by the watchdog,
   // Every segment is H.264: what the first, stream-copying run wrote before the codec showed was discarded.
   for (const s of h.segments) {
     const probe = spawnSync(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', join(h.dataDir, s.path)], { encoding: 'utf8' });
-    // ffprobe lists an MPEG-TS stream under its program and again on its own.
-    assert.deepEqual([...new Set(probe.stdout.split('\n').filter(Boolean))], ['h264']);
+    assert.deepEqual(probe.stdout.split('\n').filter(Boolean), ['h264']);
   }
   assert.ok(h.logs.some((l) => /sends mjpeg.*transcoding to H\.264/.test(l)));
-  assert.ok(Buffer.concat(h.liveChunks).includes(Buffer.from('avc1')), 'live viewers get H.264 too');
-  assert.ok(h.feeds() >= 3, 'the live sink is fed again at every ffmpeg start');
+  await until(() => viewer.inits.some((i) => i.codecs[0]?.startsWith('avc1')), 10_000, 'live H.264');
+  assert.ok(h.hub.stats.streams >= 2, 'a new live stream at every ffmpeg start');
   assert.ok(h.logs.some((l) => /stalled/.test(l)), h.logs.join('\n'));
   assert.ok(h.logs.some((l) => l.includes(`http://***@127.0.0.1:${cam.port}/stream`)));
   assert.equal(h.logs.filter((l) => l.includes('hunter22')).length, 0);
   assert.equal(h.transitions.filter((x) => x.reason.includes('hunter22')).length, 0);
 });
 
-test('live on demand: nothing flows while nobody watches, a viewer gets a fresh fMP4 stream, and it stops after the linger', async (t) => {
-  const viewers = { viewers: 0 };
-  const chunks: Buffer[] = [];
-  let streams = 0;
-  const h = harness(t, {
-    url: `file://${makeClip(t)}`,
-    live: {
-      stats: viewers,
-      feed: (stream) => {
-        streams++;
-        stream.on('data', (c: Buffer) => chunks.push(c));
-      },
-    },
-    liveOnDemand: { lingerSeconds: 1 },
-  });
+test('live costs nothing unwatched: the segment being written is read only while someone watches, and a viewer joins at the present', async (t) => {
+  const h = harness(t, { url: `file://${makeClip(t)}`, segmentSeconds: 4 });
   await h.ingest.start();
   await until(() => h.segments.length >= 1, 20_000, 'a segment');
-  assert.equal(chunks.length, 0, 'no live bytes without viewers');
+  await sleep(1500);
+  assert.equal(h.hub.stats.fragments, 0, 'nothing read while nobody watches');
   assert.equal(h.ingest.snapshot().status, 'online');
   assert.ok((h.ingest.snapshot().bitrateKbps ?? 0) > 0, 'bitrate from the recorded segments');
 
-  viewers.viewers = 1;
   const asked = Date.now();
-  await until(() => chunks.length > 0 && Buffer.concat(chunks).includes(Buffer.from('moof')), 10_000, 'live fragments');
+  const viewer = watch(h.hub);
+  await until(() => viewer.fragments.length > 0, 5_000, 'live fragments');
   t.diagnostic(`first live fragment ${Date.now() - asked} ms after the first viewer`);
-  assert.equal(Buffer.concat(chunks).subarray(4, 8).toString('latin1'), 'ftyp');
-  assert.equal(streams, 1);
+  assert.equal(viewer.inits.length, 1);
+  assert.ok(viewer.fragments[0].keyframe);
+  // The catch-up starts on the last keyframe of the segment being written: at most one 1 s GOP old.
+  const behind = viewer.fragments.reduce((sum, f) => sum + f.duration, 0);
+  assert.ok(behind <= 1.3, `joined ${behind.toFixed(2)} s behind the present`);
 
-  viewers.viewers = 0;
-  await sleep(3000);
-  const settled = chunks.length;
-  await sleep(1500);
-  assert.equal(chunks.length, settled, 'live stopped after the linger');
+  viewer.stop();
+  await sleep(1500); // past the hub's 1 s linger
+  const settled = h.hub.stats.fragments;
+  await sleep(1000);
+  assert.equal(h.hub.stats.fragments, settled, 'reading stopped after the linger');
+  assert.equal(h.hub.init, undefined, 'and the stale stream is forgotten');
   const before = h.segments.length;
   await until(() => h.segments.length > before, 10_000, 'recording going on');
+});
+
+test('a camera that is not recorded still streams live, and keeps no segment', async (t) => {
+  const h = harness(t, { url: `file://${makeClip(t)}`, record: false });
+  await h.ingest.start();
+  const viewer = watch(h.hub);
+  await until(() => viewer.fragments.reduce((sum, f) => sum + f.duration, 0) > 3, 20_000, '3 s of live video');
+  assert.equal(h.segments.length, 0);
+  const files = spawnSync('find', [h.dataDir, '-name', '*.mp4'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  assert.ok(files.length <= 2, `segments left: ${files.join(' ')}`);
+  viewer.stop();
 });

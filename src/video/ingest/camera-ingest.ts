@@ -1,21 +1,31 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
 import { SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
 import { credentialRedactor } from '../../platform/media/redact.ts';
-import { LIVE_FMP4_OUTPUT_ARGS } from '../live/fmp4.ts';
+import type { LiveSource } from '../live/live-hub.ts';
 import { HealthTracker, type HealthSnapshot, type Transition } from './camera-health.ts';
-import { buildIngestArgs, COPYABLE_CODECS, parseSource, type IngestSource } from './ingest-source.ts';
-import { LiveOnDemand, liveSocketPath, type LiveSink } from './live-on-demand.ts';
+import { buildIngestArgs, COPYABLE_CODECS, parseSource, segmentFileName, segmentIndexOf, type IngestSource } from './ingest-source.ts';
 import { SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
+import { SegmentTail } from './segment-tail.ts';
 
-// One camera, one ffmpeg: it opens the camera once and feeds recording (segments, indexed as they
-// close), live viewers (fMP4 on stdout, handed to the camera's live hub at every start, or on demand
-// through a socket, see live-on-demand.ts) and health (progress on stderr). ffmpeg runs under a supervisor: restarted with backoff when it exits, killed
-// when no frame arrives for stallTimeoutSeconds.
+// One camera, one ffmpeg: it opens the camera once and writes fragmented-MP4 segments, which are the
+// recording (indexed as each one closes) and, while someone watches, the live stream (the segment
+// being written is followed by a SegmentTail attached to the camera's live hub); health comes from
+// ffmpeg's progress on stderr. ffmpeg runs under a supervisor: restarted with backoff when it exits,
+// killed when no frame arrives for stallTimeoutSeconds. A camera that is not recorded still writes
+// short segments, for live, and each is deleted as it closes.
 
-export type { LiveSink } from './live-on-demand.ts';
+/** The camera's live hub, as the ingest sees it: it is given the source of its stream. */
+export interface LiveSink {
+  attach(source: LiveSource | undefined): void;
+}
+
+/** Segment length of a camera that is not recorded: its segments only carry live video. */
+const LIVE_ONLY_SEGMENT_SECONDS = 2;
 
 /**
  * Retrying a dead camera every few seconds costs one refused connection; capping the backoff low
@@ -35,13 +45,6 @@ export interface CameraIngestOptions {
   ffmpegPath: string;
   index: SegmentIndex;
   live?: LiveSink;
-  /** Muxer options of the live output; default the live domain's LIVE_FMP4_OUTPUT_ARGS. */
-  liveArgs?: readonly string[];
-  /**
-   * Live only while the sink has viewers, and for lingerSeconds after the last leaves. Unset: live
-   * always flows (a viewer starts at once on the hub's cached GOP). Stream-copied cameras only.
-   */
-  liveOnDemand?: { lingerSeconds: number };
   onTransition?(cameraId: string, transition: Transition): void;
   log?: (message: string) => void;
   backoff?: Partial<BackoffOptions>;
@@ -68,7 +71,9 @@ export class CameraIngest {
   private parser = new ProgressParser();
   private inInputDump = false;
   private tail: string[] = [];
-  private readonly onDemand?: LiveOnDemand;
+  private readonly liveTail: SegmentTail;
+  /** The segment ffmpeg is writing in this run, and its size when last looked at. */
+  private segment = { index: 0, size: 0 };
 
   constructor(private readonly options: CameraIngestOptions) {
     this.cameraId = options.cameraId;
@@ -84,15 +89,12 @@ export class CameraIngest {
         onFiled: (s) => this.health.segment(s.bytes, s.endAt.getTime() - s.startAt.getTime()),
       });
     }
-    if (options.live && options.liveOnDemand) {
-      this.onDemand = new LiveOnDemand(liveSocketPath(this.cameraId), options.live, options.liveOnDemand.lingerSeconds * 1000, (n) => this.health.bytes(n));
-    }
+    this.liveTail = new SegmentTail({ log: (m) => this.log(`camera ${this.cameraId}: ${m}`) });
     this.supervisor = new SupervisedProcess({
       name: `camera ${this.cameraId}`,
       command: options.ffmpegPath,
       args: () => this.args(),
       cwd: () => this.runDir,
-      stdout: 'pipe',
       extraPipes: 1,
       stallTimeoutMs: stallMs,
       backoff: { ...CAMERA_BACKOFF, ...options.backoff },
@@ -106,18 +108,17 @@ export class CameraIngest {
   async start(): Promise<void> {
     await this.recorder?.recoverLeftovers();
     this.log(`camera ${this.cameraId}: ingest ${this.source.kind} ${this.source.display}${this.options.record ? ', recording' : ''}`);
+    this.options.live?.attach(this.liveTail);
     this.supervisor.start();
-    this.tick = setInterval(() => {
-      this.health.tick();
-      if (!this.transcode) this.onDemand?.update();
-    }, 1000);
+    this.tick = setInterval(() => this.onTick(), 1000);
   }
 
   /** Stops ffmpeg (it closes its last segment) and waits until every segment is indexed. */
   async stop(): Promise<void> {
     clearInterval(this.tick);
     await this.supervisor.stop();
-    this.onDemand?.close();
+    this.options.live?.attach(undefined);
+    this.liveTail.stop();
     await this.recorder?.idle();
   }
 
@@ -126,38 +127,77 @@ export class CameraIngest {
   }
 
   private args(): readonly string[] {
-    this.runDir = this.recorder?.beginRun();
+    this.runDir = this.recorder?.beginRun() ?? this.liveOnlyRunDir();
     return buildIngestArgs({
       source: this.source,
       transcode: this.transcode,
-      segmentSeconds: this.recorder ? this.options.segmentSeconds : undefined,
-      liveArgs: this.options.liveArgs ?? LIVE_FMP4_OUTPUT_ARGS,
-      liveSocket: this.onDemand && !this.transcode ? this.onDemand.path : undefined,
+      segmentSeconds: this.recorder ? this.options.segmentSeconds : LIVE_ONLY_SEGMENT_SECONDS,
     });
+  }
+
+  /**
+   * Once a second: has the segment being written grown? ffmpeg flushes a fragment to it at least
+   * every 200 ms while video arrives, so growth is the camera's pulse (online, last frame, the stall
+   * watchdog, bitrate); one stat a second costs less than reading progress reports that often
+   * (they come every 5 s, for the frame rate).
+   */
+  private onTick(): void {
+    const dir = this.runDir;
+    if (dir && this.supervisor.status === 'running') {
+      const size = statSync(join(dir, segmentFileName(this.segment.index)), { throwIfNoEntry: false })?.size;
+      if (size !== undefined && size > this.segment.size) {
+        this.health.written(size - this.segment.size);
+        this.supervisor.markProgress();
+        this.segment.size = size;
+      }
+    }
+    this.health.tick();
+  }
+
+  /** A segment closed: the next one is being written now (what is left of this one counts too). */
+  private onSegmentClosed(name: string): void {
+    const index = segmentIndexOf(name);
+    if (index === undefined || index < this.segment.index) return;
+    this.segment = { index: index + 1, size: 0 };
+  }
+
+  /** A run folder for a camera that is not recorded: <dataDir>/live/<camera>/<runStartMs>. */
+  private liveOnlyRunDir(): string {
+    const cameraDir = join(this.options.dataDir, 'live', this.cameraId);
+    rmSync(cameraDir, { recursive: true, force: true });
+    const dir = join(cameraDir, String(Date.now()));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** A closed segment of a camera that is not recorded: its size tells the bitrate, then it goes. */
+  private onLiveOnlySegment(dir: string, line: string): void {
+    const [name, start, end] = line.trim().split(',');
+    if (!name) return;
+    const file = join(dir, basename(name));
+    try {
+      this.health.segment(statSync(file).size, (Number(end) - Number(start)) * 1000);
+    } catch {
+      // already gone
+    }
+    rmSync(file, { force: true });
   }
 
   private onStart(child: ChildProcess, run: number): void {
     this.parser = new ProgressParser();
     this.inInputDump = false;
     this.health.runStarted(run);
-    const stdout = child.stdout as Readable;
-    if (this.onDemand && !this.transcode) {
-      stdout.resume();
-    } else {
-      stdout.on('data', (chunk: Buffer) => this.health.bytes(chunk.length));
-      try {
-        this.options.live?.feed(stdout);
-      } catch (err) {
-        this.log(`camera ${this.cameraId}: live: ${(err as Error).message}`);
-      }
-    }
+    const dir = this.runDir;
+    if (dir) this.liveTail.runStarted(dir);
     const list = child.stdio[3] as Readable | null;
-    if (list && this.recorder) {
-      const recorder = this.recorder;
-      createInterface({ input: list, crlfDelay: Infinity }).on('line', (line) => recorder.onListLine(line));
-    } else {
-      list?.resume();
-    }
+    if (!list) return;
+    const recorder = this.recorder;
+    this.segment = { index: 0, size: 0 };
+    createInterface({ input: list, crlfDelay: Infinity }).on('line', (line) => {
+      this.onSegmentClosed(line.split(',')[0] ?? '');
+      if (recorder) recorder.onListLine(line);
+      else if (dir) this.onLiveOnlySegment(dir, line);
+    });
   }
 
   private onStderr(line: string): void {
@@ -191,7 +231,6 @@ export class CameraIngest {
     if (video && !this.transcode && !COPYABLE_CODECS.has(video[1])) {
       // Found out from the stream itself: MJPEG over a URL that didn't say so, MPEG-4 part 2 …
       this.transcode = true;
-      this.onDemand?.close();
       this.recorder?.discardRun();
       this.log(`camera ${this.cameraId}: sends ${video[1]}, which browsers and MPEG-TS copy can't take; transcoding to H.264 (costs CPU)`);
       this.supervisor.restart();
@@ -199,7 +238,9 @@ export class CameraIngest {
   }
 
   private onRunEnd(end: RunEnd): void {
+    this.liveTail.runEnded(end.reason === 'stopped' ? 'camera stopped' : 'camera stream restarting');
     void this.recorder?.endRun();
+    if (!this.recorder && this.runDir) rmSync(this.runDir, { recursive: true, force: true });
     if (end.reason === 'stopped' || end.reason === 'restarted') return;
     const how = end.reason === 'stalled' ? 'stalled (no frames), killed' : end.reason === 'spawn-failed' ? `could not start: ${end.error?.message}` : `exited (${end.signal ?? `code ${end.code}`})`;
     const last = this.tail.slice(-3).join(' | ');

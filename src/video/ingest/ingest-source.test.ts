@@ -28,22 +28,20 @@ test('bad URLs are refused naming the field, without echoing the password', () =
   assert.throws(() => parseSource('rtsp://admin:secret@[bad/x'), (err: Error) => !err.message.includes('secret'));
 });
 
-const live = ['-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_keyframe'];
-
-test('a copyable stream is copied into live fMP4 (output #0) and listed MPEG-TS segments', () => {
-  const args = buildIngestArgs({ source: parseSource('rtsp://cam/x#udp'), transcode: false, segmentSeconds: 10, liveArgs: live });
+test('a copyable stream is copied once into listed fragmented-MP4 segments (recording and live)', () => {
+  const args = buildIngestArgs({ source: parseSource('rtsp://cam/x#udp'), transcode: false, segmentSeconds: 10 });
   const joined = args.join(' ');
-  assert.match(joined, /-rtsp_transport udp -timeout 5000000 -i rtsp:\/\/cam\/x -map 0:v:0 -c:v copy -f mp4 -movflags empty_moov\+default_base_moof\+frag_keyframe pipe:1 -map 0:v:0 -c:v copy -f segment -segment_time 10 -segment_format mpegts -segment_list pipe:3 -segment_list_type csv %06d.ts$/);
+  assert.match(joined, /-rtsp_transport udp -timeout 5000000 -i rtsp:\/\/cam\/x -map 0:v:0 -c:v copy -f segment -segment_time 10 -segment_format mp4 -segment_format_options movflags=empty_moov\+default_base_moof\+frag_keyframe\+skip_trailer:frag_duration=200000:flush_packets=1 -segment_list pipe:3 -segment_list_type csv %06d\.mp4$/);
   assert.match(joined, /-nostdin .* -progress pipe:2/);
-  const file = buildIngestArgs({ source: parseSource('/v/a.avi'), transcode: false, liveArgs: live }).join(' ');
-  assert.match(file, /-re -stream_loop -1 -fflags \+genpts -i \/v\/a\.avi .* pipe:1$/, 'no recording: live only');
+  assert.equal(args.filter((a) => a === '-map').length, 1, 'one output: no second muxer for live');
+  const file = buildIngestArgs({ source: parseSource('/v/a.avi'), transcode: false, segmentSeconds: 2 }).join(' ');
+  assert.match(file, /-re -stream_loop -1 -fflags \+genpts -i \/v\/a\.avi /);
 });
 
-test('a stream that must be transcoded is encoded once and fanned out by tee', () => {
-  const args = buildIngestArgs({ source: parseSource('http://cam/video.mjpg'), transcode: true, segmentSeconds: 4, liveArgs: [...live, '-frag_duration', '200000'] });
+test('a stream that must be transcoded is encoded once, with keyframes every second', () => {
+  const args = buildIngestArgs({ source: parseSource('http://cam/video.mjpg'), transcode: true, segmentSeconds: 4 });
   assert.equal(args.filter((a) => a === 'libx264').length, 1);
-  assert.deepEqual(args.slice(-3, -1), ['-f', 'tee']);
-  assert.equal(args.at(-1), '[f=mp4:movflags=empty_moov+default_base_moof+frag_keyframe:frag_duration=200000]pipe\\:1|'
-    + '[f=segment:segment_time=4:segment_format=mpegts:segment_list=pipe\\\\\\:3:segment_list_type=csv]%06d.ts');
+  assert.ok(args.includes('expr:gte(t,n_forced*1)'));
+  assert.deepEqual(args.slice(-3), ['-segment_list_type', 'csv', '%06d.mp4']);
   assert.ok(args.includes('-rw_timeout'));
 });

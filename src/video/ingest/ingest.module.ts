@@ -22,10 +22,6 @@ export interface IngestDeps {
   /** The network domain (NetworkService.listIngestCameras). */
   cameras: IngestCameraSource;
   liveHubs?: LiveSinks;
-  /** Muxer options of the live fMP4 output; default the live domain's. */
-  liveArgs?: readonly string[];
-  /** Live only while watched (+ linger); unset: always flowing. See live-on-demand.ts. */
-  liveOnDemand?: { lingerSeconds: number };
   workerId?: string;
   /** Found with locateFfmpeg() when not given. */
   ffmpeg?: FfmpegBinaries;
@@ -75,8 +71,6 @@ export async function createIngestServices(deps: IngestDeps): Promise<IngestServ
         ffmpegPath: ffmpeg.ffmpeg,
         index: recordings,
         live: deps.liveHubs?.obtain(plan.cameraId),
-        liveArgs: deps.liveArgs,
-        liveOnDemand: deps.liveOnDemand,
         onTransition: (cameraId, t) => void health.transition(cameraId, t),
         log,
       }),

@@ -107,3 +107,25 @@ test('an index that is briefly away gets the segment on the next close, in order
   assert.deepEqual(indexed.map((s) => s.startAt.getTime() - t0), [0, 2000]);
   assert.equal(existsSync(join(dir, '000002.ts')), false);
 });
+
+/** A top-level MP4 box: 32-bit size, type, `payload` zero bytes. */
+function mp4Box(type: string, payload: number): Buffer {
+  const b = Buffer.alloc(8 + payload);
+  b.writeUInt32BE(8 + payload, 0);
+  b.write(type, 4, 'latin1');
+  return b;
+}
+
+test('an MP4 segment a killed ffmpeg left with no video after its init segment is dropped; one with a fragment is kept as .mp4', async (t) => {
+  const { recorder, indexed, now } = setup(t);
+  const dir = recorder.beginRun();
+  const t0 = now();
+  writeFileSync(join(dir, '000000.mp4'), Buffer.concat([mp4Box('ftyp', 20), mp4Box('moov', 800), mp4Box('moof', 100), mp4Box('mdat', 5000)]));
+  utimesSync(join(dir, '000000.mp4'), new Date(t0 + 3000), new Date(t0 + 3000));
+  writeFileSync(join(dir, '000001.mp4'), Buffer.concat([mp4Box('ftyp', 20), mp4Box('moov', 800)]));
+  utimesSync(join(dir, '000001.mp4'), new Date(t0 + 3500), new Date(t0 + 3500));
+  await recorder.endRun();
+  assert.deepEqual(indexed.map((s) => [s.startAt.getTime() - t0, s.endAt.getTime() - t0]), [[0, 3000]]);
+  assert.match(indexed[0].path, /^recordings\/cam1\/\d{4}-\d{2}-\d{2}\/\d+\.mp4$/);
+  assert.equal(existsSync(dir), false);
+});

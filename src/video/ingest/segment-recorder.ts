@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, extname, join, relative } from 'node:path';
 
 // Files the segments one camera's ffmpeg writes. ffmpeg writes each run's segments into a staging
 // folder of its own (<dataDir>/recordings/<camera>/.incoming/<runStartMs>/), and lists each segment
 // on fd 3 once it is closed (`name,startSeconds,endSeconds`, stream time). A closed segment is moved
-// to <dataDir>/recordings/<camera>/<YYYY-MM-DD UTC>/<startEpochMs>.ts and indexed.
+// to <dataDir>/recordings/<camera>/<YYYY-MM-DD UTC>/<startEpochMs>.mp4 and indexed (fragmented MP4,
+// see ingest-source.ts; `.ts` from earlier versions is filed the same way).
 //
 // Wall-clock bounds: a segment closes when the keyframe that starts the next one arrives, so for a
 // live source its end is about "now". The first segment of a run starts at now - duration; each next
@@ -22,7 +23,7 @@ export interface ClosedSegment {
   startAt: Date;
   endAt: Date;
   bytes: number;
-  /** Relative to the data folder: recordings/<camera>/<day>/<startMs>.ts */
+  /** Relative to the data folder: recordings/<camera>/<day>/<startMs>.mp4 */
   path: string;
 }
 
@@ -44,6 +45,29 @@ export interface SegmentRecorderOptions {
 /** How far a segment's end may be from the clock when it closes. */
 const CLOCK_TOLERANCE_MS = 1000;
 const MAX_INSERT_ATTEMPTS = 5;
+
+/**
+ * Whether a segment a killed ffmpeg left holds any video: an MP4 one that got no further than its
+ * init segment (ftyp + moov) does not. Top-level box headers are walked until an mdat is found.
+ */
+function holdsMedia(file: string): boolean {
+  if (!file.endsWith('.mp4')) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const size = statSync(file).size;
+    const header = Buffer.alloc(8);
+    for (let at = 0; at + 8 <= size; ) {
+      if (readSync(fd, header, 0, 8, at) < 8) return false;
+      const boxSize = header.readUInt32BE(0);
+      if (header.toString('latin1', 4, 8) === 'mdat') return at + 8 < size;
+      if (boxSize < 8) return false;
+      at += boxSize;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export class SegmentRecorder {
   private readonly cameraDir: string;
@@ -137,7 +161,7 @@ export class SegmentRecorder {
   private async fileOrphans(dir: string, firstStart: number, filed: Set<string>): Promise<void> {
     let names: string[] = [];
     try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.ts') && !filed.has(n)).sort();
+      names = readdirSync(dir).filter((n) => /\.(mp4|ts)$/.test(n) && !filed.has(n)).sort();
     } catch {
       return;
     }
@@ -146,7 +170,7 @@ export class SegmentRecorder {
       const file = join(dir, name);
       const st = statSync(file);
       const end = Math.round(st.mtimeMs);
-      if (st.size > 0 && end > start) {
+      if (st.size > 0 && end > start && holdsMedia(file)) {
         await this.file(file, Math.round(start), end);
         start = end;
       } else {
@@ -161,9 +185,10 @@ export class SegmentRecorder {
     const day = new Date(startMs).toISOString().slice(0, 10);
     const dayDir = join(this.cameraDir, day);
     mkdirSync(dayDir, { recursive: true });
-    let target = join(dayDir, `${startMs}.ts`);
+    const ext = extname(file) || '.mp4';
+    let target = join(dayDir, `${startMs}${ext}`);
     // Two segments never start in the same millisecond unless the clock stepped back.
-    for (let ms = startMs + 1; existsSync(target); ms++) target = join(dayDir, `${ms}.ts`);
+    for (let ms = startMs + 1; existsSync(target); ms++) target = join(dayDir, `${ms}${ext}`);
     renameSync(file, target);
     const segment: ClosedSegment = {
       cameraId: this.options.cameraId,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { Fmp4Error, Fmp4Parser, MAX_BOX_BYTES, type Fmp4Item, type MediaFragment } from './fmp4.ts';
+import { Fmp4Error, Fmp4Parser, MAX_BOX_BYTES, shiftFragment, type Fmp4Item, type MediaFragment } from './fmp4.ts';
 import { encodeTestPattern } from './test-pattern.ts';
 
 const FFMPEG = '/usr/bin/ffmpeg';
@@ -85,11 +85,26 @@ describe('Fmp4Parser', { skip }, () => {
     }
   });
 
-  test('the bytes it yields are the stream minus its index (mfra)', () => {
+  test('the bytes it yields are the whole stream (no trailer is written)', () => {
     const items = parseAll(fine);
     const total = items.reduce((n, i) => n + (i.type === 'init' ? i.init.data.length : i.fragment.data.length), 0);
-    const mfra = fine.readUInt32BE(fine.length - 4); // mfro's last field: the size of mfra
-    assert.equal(total + mfra, fine.length);
+    assert.equal(total, fine.length);
+  });
+
+  test('a fragment shifted along the timeline has every decode time moved, and nothing else', () => {
+    const items = parseAll(fine);
+    const init = items.find((i) => i.type === 'init')!.init;
+    const original = fragments(items)[3];
+    const copy = { ...original, data: Buffer.from(original.data) };
+    const moved = shiftFragment(copy, init, 12.5);
+    assert.ok(Math.abs(moved.decodeTime! - (original.decodeTime! + 12.5)) < 1e-6);
+    const reparsed = fragments(parseAll(Buffer.concat([init.data, moved.data])))[0];
+    assert.ok(Math.abs(reparsed.decodeTime! - moved.decodeTime!) < 1e-6, 'the tfdt in the bytes says so');
+    assert.equal(reparsed.keyframe, original.keyframe);
+    assert.equal(moved.data.length, original.data.length);
+    const differing = [...moved.data].filter((b, i) => b !== original.data[i]).length;
+    assert.ok(differing > 0 && differing <= 8, `${differing} bytes changed: only the 64-bit tfdt`);
+    assert.throws(() => shiftFragment({ ...original, data: Buffer.from(original.data) }, init, -1e6), /negative/);
   });
 
   test('a second stream on the same parser yields a new init', () => {

@@ -10,13 +10,18 @@
 /** Largest top-level box accepted; a 4 s GOP of 4K at 20 Mbit/s is ~10 MB. */
 export const MAX_BOX_BYTES = 64 * 1024 * 1024;
 
-/** Output options for the live branch of a camera's ingest: stream-copied, fragmented, low latency. */
+/**
+ * Muxer options of a camera's recording segments (ffmpeg's segment muxer, `-segment_format mp4`),
+ * which are also what live viewers are served from: fragmented MP4, a fragment at every keyframe and
+ * at least every 200 ms (so live latency doesn't depend on the camera's GOP), each fragment flushed to
+ * the file as soon as it is complete, no trailer (a segment cut short by a crash reads the same).
+ * Every segment file starts with its own init segment (ftyp + moov) and its timestamps at 0.
+ */
+export const SEGMENT_MP4_OPTIONS = 'movflags=empty_moov+default_base_moof+frag_keyframe+skip_trailer:frag_duration=200000:flush_packets=1';
+
+/** The same fragmentation as output options of a plain mp4 output (tests and benchmarks). */
 export const LIVE_FMP4_OUTPUT_ARGS: readonly string[] = [
-  '-f', 'mp4',
-  // A fragment at every keyframe and at least every 200 ms, so live latency doesn't depend on the GOP.
-  '-movflags', 'empty_moov+default_base_moof+frag_keyframe',
-  '-frag_duration', '200000',
-  '-flush_packets', '1',
+  '-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_keyframe+skip_trailer', '-frag_duration', '200000', '-flush_packets', '1',
 ];
 
 export class Fmp4Error extends Error {
@@ -286,6 +291,39 @@ function parseMoof(buf: Buffer, info: InitInfo): { keyframe: boolean; decodeTime
   }
   // The fragment holds no sample of the main track (e.g. audio only): nothing to start a viewer on.
   return { keyframe: false, duration: 0 };
+}
+
+/**
+ * Moves a fragment along the timeline by `seconds`: every track's base decode time (tfdt) is
+ * rewritten in place (the fragment's buffer is its own, see Fmp4Parser). Used to splice segment
+ * files, whose timestamps each restart at 0, into one continuous live stream.
+ */
+export function shiftFragment(fragment: MediaFragment, init: InitSegment, seconds: number): MediaFragment {
+  if (!seconds) return fragment;
+  const buf = fragment.data;
+  const moof = children(buf, 0, buf.length).find((b) => b.type === 'moof');
+  if (!moof) throw new Fmp4Error('fragment has no moof');
+  for (const traf of children(buf, moof.start, moof.end)) {
+    if (traf.type !== 'traf') continue;
+    const kids = children(buf, traf.start, traf.end);
+    const tfhd = kids.find((k) => k.type === 'tfhd');
+    const tfdt = kids.find((k) => k.type === 'tfdt');
+    if (!tfhd || !tfdt) continue;
+    const id = buf.readUInt32BE(tfhd.start + 4);
+    const track = init.tracks.find((t) => t.id === id);
+    if (!track) throw new Fmp4Error(`fragment names track ${id}, which the init segment does not have`);
+    const delta = BigInt(Math.round(seconds * track.timescale));
+    if (buf[tfdt.start] === 1) {
+      const time = buf.readBigUInt64BE(tfdt.start + 4) + delta;
+      if (time < 0n) throw new Fmp4Error('shifted decode time is negative');
+      buf.writeBigUInt64BE(time, tfdt.start + 4);
+    } else {
+      const time = BigInt(buf.readUInt32BE(tfdt.start + 4)) + delta;
+      if (time < 0n || time > 0xffffffffn) throw new Fmp4Error('shifted decode time does not fit a version 0 tfdt');
+      buf.writeUInt32BE(Number(time), tfdt.start + 4);
+    }
+  }
+  return { ...fragment, decodeTime: fragment.decodeTime === undefined ? undefined : fragment.decodeTime + seconds };
 }
 
 /** Feed it the bytes of one fMP4 stream in any chunking; it returns what each chunk completed. */

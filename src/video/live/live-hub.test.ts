@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Fmp4Parser, type InitSegment, type MediaFragment } from './fmp4.ts';
-import { LiveHub, LiveHubRegistry, type LiveListener } from './live-hub.ts';
+import { LiveHub, LiveHubRegistry, type LiveListener, type LiveSource, type LiveStreamSink } from './live-hub.ts';
 import { decodeFirstFrame, snapshotJpeg } from './snapshot.ts';
 import { encodeTestPattern } from './test-pattern.ts';
 
@@ -192,6 +192,53 @@ describe('LiveHub', { skip }, () => {
     assert.deepEqual(b.log, [`init:${codec}`, ...seq(1, 2), 'closed:camera removed']);
     assert.throws(() => hub.subscribe(new Recorder()), /closed/);
     assert.throws(() => hub.feed(new PassThrough()), /closed/);
+  });
+
+  test('an attached source runs only while watched (and a linger after), and its stream is forgotten when it stops', async () => {
+    const calls: string[] = [];
+    let sink: LiveStreamSink | undefined;
+    const source: LiveSource = {
+      start: (s) => {
+        calls.push('start');
+        sink = s;
+      },
+      stop: () => {
+        calls.push('stop');
+        sink = undefined;
+      },
+    };
+    const hub = new LiveHub('cam-1', { lingerMs: 50 });
+    hub.attach(source);
+    assert.deepEqual(calls, [], 'nobody watching: not started');
+    assert.equal(hub.available, true);
+    const v = new Recorder();
+    const unsubscribe = hub.subscribe(v);
+    assert.deepEqual(calls, ['start']);
+    sink!.streamBegin();
+    sink!.streamInit(init);
+    sink!.streamInit(init); // the next segment file repeats it
+    for (const f of frags.slice(0, 6)) sink!.streamFragment(f);
+    assert.deepEqual(v.log, [`init:${codec}`, ...seq(1, 6)], 'a repeated init is not sent again');
+    const second = hub.subscribe(new Recorder());
+    second();
+    unsubscribe();
+    assert.deepEqual(calls, ['start'], 'still running through the linger');
+    await new Promise((r) => setTimeout(r, 120));
+    assert.deepEqual(calls, ['start', 'stop']);
+    assert.equal(hub.init, undefined, 'a stopped stream is not shown to the next viewer');
+
+    // warm(): started for a snapshot, resolved by the first keyframe, stopped after the linger.
+    const warming = hub.warm(2000);
+    assert.deepEqual(calls, ['start', 'stop', 'start']);
+    sink!.streamBegin();
+    sink!.streamInit(init);
+    sink!.streamFragment(frags[0]);
+    assert.equal(await warming, true);
+    assert.equal(hub.latestKeyframe?.fragment, frags[0]);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.deepEqual(calls, ['start', 'stop', 'start', 'stop']);
+    hub.close();
+    assert.equal(await hub.warm(10), false);
   });
 
   test('the registry shares one hub per camera and closes it on removal', () => {

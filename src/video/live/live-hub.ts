@@ -1,8 +1,30 @@
 // Fan-out of one camera's live fMP4 to any number of viewers. The ingest's ffmpeg writes the stream
-// once; the hub parses it, keeps the current GOP so a new viewer starts at once, and hands every
-// viewer the same buffers. The hub never pauses the ingest's pipe: a slow viewer loses fragments
-// (up to the next keyframe), it never holds up recording or the other viewers.
+// once; the hub keeps the current GOP so a new viewer starts at once, and hands every viewer the same
+// buffers. The hub never holds up its source: a slow viewer loses fragments (up to the next
+// keyframe), it never holds up recording or the other viewers.
+//
+// Where the stream comes from: a LiveSource the ingest attaches (it reads the recording segment
+// being written, see ingest/segment-tail.ts), started when the first viewer subscribes and stopped a
+// linger after the last one leaves, so an unwatched camera costs the node nothing; or a byte stream
+// handed to feed() (tests, tools).
 import { Fmp4Error, Fmp4Parser, type InitSegment, type MediaFragment } from './fmp4.ts';
+
+/** What a LiveSource delivers into: a stream begins, its init segment, its fragments, its end. */
+export interface LiveStreamSink {
+  /** A new stream begins (viewers are reset by the init that follows). */
+  streamBegin(): void;
+  /** The stream's init segment; one equal to the current one continues the same stream. */
+  streamInit(init: InitSegment): void;
+  streamFragment(fragment: MediaFragment): void;
+  /** The stream stopped (ffmpeg exited): viewers are told; a streamBegin may follow. */
+  streamEnd(reason: string): void;
+}
+
+/** A camera's stream on demand: start delivering into the sink, stop when told. */
+export interface LiveSource {
+  start(sink: LiveStreamSink): void;
+  stop(): void;
+}
 
 export interface LiveListener {
   /** A stream begins (first feed, or ffmpeg restarted): reset the decoder and append this first. */
@@ -25,6 +47,8 @@ export interface LiveHubOptions {
   maxGopBytes?: number;
   /** Told about streams the hub could not parse (the stream is still drained). */
   onError?(cameraId: string, err: Error): void;
+  /** An attached source keeps running this long after the last viewer leaves. Default 15 s. */
+  lingerMs?: number;
 }
 
 export interface LiveHubStats {
@@ -46,8 +70,13 @@ interface Viewer {
   skipping: boolean;
 }
 
-export class LiveHub {
+export class LiveHub implements LiveStreamSink {
   private readonly maxBacklog: number;
+  private readonly lingerMs: number;
+  private source?: LiveSource;
+  private sourceRunning = false;
+  private idleTimer?: NodeJS.Timeout;
+  private keyframeWaiters: Array<() => void> = [];
   private readonly maxGop: number;
   private readonly viewers = new Map<LiveListener, Viewer>();
   private stream?: NodeJS.ReadableStream;
@@ -64,6 +93,47 @@ export class LiveHub {
   ) {
     this.maxBacklog = options.maxBacklogBytes ?? 4 * 1024 * 1024;
     this.maxGop = options.maxGopBytes ?? 16 * 1024 * 1024;
+    this.lingerMs = options.lingerMs ?? 15_000;
+  }
+
+  /**
+   * Where the stream comes from from now on (the ingest's segment tail). It runs while someone
+   * watches or warm() asks, and for the linger after; undefined detaches the current one.
+   */
+  attach(source: LiveSource | undefined): void {
+    this.stopSource();
+    this.source = source;
+    if (source && this.viewers.size) this.startSource();
+  }
+
+  /** An attached source that is not running can be started: the camera is live on this node. */
+  get available(): boolean {
+    return this.current !== undefined || this.source !== undefined;
+  }
+
+  /**
+   * Makes sure a picture is at hand (for a snapshot or a status): starts the source if it isn't
+   * running and waits for a keyframe, at most timeoutMs. True when there is one.
+   */
+  async warm(timeoutMs = 3000): Promise<boolean> {
+    if (this.closed || (!this.source && !this.current)) return false;
+    if (this.source && !this.viewers.size) {
+      this.startSource();
+      this.scheduleIdle();
+    }
+    if (this.latestKeyframe) return true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiters = this.keyframeWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+    return this.latestKeyframe !== undefined;
   }
 
   /** The init segment of the running stream; undefined while no stream runs. */
@@ -133,17 +203,73 @@ export class LiveHub {
       this.call(listener, () => listener.init(this.current!));
       for (const fragment of this.gop) this.deliver(listener, viewer, fragment);
     }
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.startSource();
     return () => {
-      this.viewers.delete(listener);
+      if (this.viewers.delete(listener) && !this.viewers.size) this.scheduleIdle();
     };
+  }
+
+  streamBegin(): void {
+    if (this.closed) return;
+    this.release('stream restarted', false);
+    this.counters.streams++;
+  }
+
+  streamInit(init: InitSegment): void {
+    // The next segment file of the same stream repeats the same init: nothing for viewers to reset.
+    if (this.current && this.current.data.equals(init.data)) return;
+    this.onInit(init);
+  }
+
+  streamFragment(fragment: MediaFragment): void {
+    if (this.current) this.onFragment(fragment);
+  }
+
+  streamEnd(reason: string): void {
+    this.stopStream(reason, false);
+  }
+
+  private startSource(): void {
+    if (!this.source || this.sourceRunning || this.closed) return;
+    this.sourceRunning = true;
+    try {
+      this.source.start(this);
+    } catch (err) {
+      this.sourceRunning = false;
+      this.options.onError?.(this.cameraId, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private scheduleIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (!this.viewers.size) this.stopSource();
+    }, this.lingerMs);
+    this.idleTimer.unref();
+  }
+
+  /** Nobody watches: the source stops and what it delivered is forgotten (it would go stale). */
+  private stopSource(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (!this.sourceRunning) return;
+    this.sourceRunning = false;
+    this.source?.stop();
+    this.stopStream('nobody watching', false);
   }
 
   /** Ends the hub: viewers are told and removed; feeding it again is an error. */
   close(reason = 'camera stopped'): void {
     if (this.closed) return;
+    this.stopSource();
+    this.source = undefined;
     this.release(reason, true);
     this.closed = true;
     this.viewers.clear();
+    for (const wake of [...this.keyframeWaiters]) wake();
   }
 
   private onInit(init: InitSegment): void {
@@ -174,6 +300,7 @@ export class LiveHub {
         this.gopBytes = 0;
       }
     }
+    if (fragment.keyframe && this.keyframeWaiters.length) for (const wake of [...this.keyframeWaiters]) wake();
     for (const [listener, viewer] of this.viewers) this.deliver(listener, viewer, fragment);
   }
 

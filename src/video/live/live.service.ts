@@ -48,6 +48,8 @@ export class LiveService {
   /** The stream's codec and state, without watching (no audit entry). */
   async status(actor: Actor, cameraId: string): Promise<LiveStatus> {
     const { hub } = await this.locate(actor, cameraId);
+    // Live is read only while watched: to tell the codec, the stream is looked at briefly.
+    if (!hub.init) await hub.warm(2000);
     const init = hub.init;
     const video = init?.tracks.find((t) => t.handler === 'vide');
     const stats = hub.stats;
@@ -73,6 +75,7 @@ export class LiveService {
   /** The picture at the latest keyframe, as JPEG; audited as a live view. */
   async snapshot(actor: Actor, cameraId: string): Promise<Buffer> {
     const hub = await this.watch(actor, cameraId, 'snapshot');
+    await hub.warm(3000);
     const jpeg = snapshotJpeg(hub, { ffmpegPath: this.deps.ffmpegPath });
     if (!jpeg) throw new UnavailableError(`camera "${cameraId}" has no picture yet: its stream is not running`);
     return jpeg;
