@@ -1,16 +1,19 @@
 // Glass-to-glass latency of live video in Chromium (MSE), from the wall clock burnt into each frame
 // when ffmpeg generates it to the moment Chromium presents that frame.
 //
-//   npm run bench -- live-latency [--seconds 20] [--size 1280x720] [--fps 25] [--frag-ms 200] [--direct]
+//   npm run bench -- live-latency [--seconds 20] [--size 1280x720] [--fps 25] [--target-ms 300]
 //
-// Path measured: test pattern + clock stamp → libx264 (zerolatency, 1 s GOP) → MPEG-TS pipe →
-// ffmpeg `-c copy` to fragmented MP4 (the ingest's live branch; `--direct` muxes in the encoder
-// instead) → LiveHub → WebSocket (the real route, auth and audit) → MsePlayer → <video>. The page
-// reads the stamp of each presented frame (requestVideoFrameCallback + canvas) and compares it with
-// the frame's expected display time. A real camera adds its own encode and RTSP delay on top.
+// Path measured: test pattern + clock stamp → libx264 (zerolatency, 1 s GOP) → MPEG-TS served over
+// HTTP by that ffmpeg (the "camera") → the real CameraIngest: its ffmpeg `-c copy` writes the
+// recording's fragmented-MP4 segments, a SegmentTail follows the one being written → LiveHub →
+// WebSocket (the real route, auth and audit) → MsePlayer → <video>. The page reads the stamp of each
+// presented frame (requestVideoFrameCallback + canvas) and compares it with the frame's expected
+// display time. A real camera adds its own encode and RTSP delay on top.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { AuditRepository } from '../src/audit/audit.repository.ts';
@@ -20,7 +23,7 @@ import { ROLE_PERMISSIONS } from '../src/identity/permissions.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { buildHttpApp } from '../src/platform/http/app.ts';
-import { LIVE_FMP4_OUTPUT_ARGS } from '../src/video/live/fmp4.ts';
+import { CameraIngest } from '../src/video/ingest/camera-ingest.ts';
 import { LiveHubRegistry } from '../src/video/live/live-hub.ts';
 import { registerLiveRoutes } from '../src/video/live/live.routes.ts';
 import { LiveService } from '../src/video/live/live.service.ts';
@@ -37,17 +40,14 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '20' },
     size: { type: 'string', default: '1280x720' },
     fps: { type: 'string', default: '25' },
-    'frag-ms': { type: 'string', default: '200' },
-    direct: { type: 'boolean', default: false },
     'target-ms': { type: 'string' },
   },
 });
 const seconds = Number(opts.seconds);
 const [width, height] = opts.size!.split('x').map(Number);
 const fps = Number(opts.fps);
-const fragMs = Number(opts['frag-ms']);
-if (!(seconds > 0) || !(width >= 512) || !(height >= 32) || !(fps > 0) || !(fragMs >= 0)) {
-  console.error('bad arguments: --seconds > 0, --size WxH with W >= 512, --fps > 0, --frag-ms >= 0 (0: a fragment per GOP)');
+if (!(seconds > 0) || !(width >= 512) || !(height >= 32) || !(fps > 0)) {
+  console.error('bad arguments: --seconds > 0, --size WxH with W >= 512, --fps > 0');
   process.exit(2);
 }
 for (const need of [CHROMIUM, FFMPEG]) {
@@ -57,23 +57,23 @@ for (const need of [CHROMIUM, FFMPEG]) {
   }
 }
 
-const liveArgs = fragMs
-  ? LIVE_FMP4_OUTPUT_ARGS.map((a, i, all) => (all[i - 1] === '-frag_duration' ? String(fragMs * 1000) : a))
-  : LIVE_FMP4_OUTPUT_ARGS.filter((a, i, all) => a !== '-frag_duration' && all[i - 1] !== '-frag_duration');
+/** A free loopback port for the camera's HTTP stream. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
 
-/** The camera and ingest: returns the process whose stdout is the live fMP4. */
-function startSource(children: ChildProcess[]): ChildProcess {
-  const encoderOutput = opts.direct ? liveArgs : ['-f', 'mpegts', '-flush_packets', '1'];
-  const encoder = spawn(FFMPEG, testPatternArgs({ width, height, fps, clockStamp: true, output: encoderOutput }), { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The camera: the stamped test pattern, encoded and served as MPEG-TS over HTTP; returns its URL. */
+async function startCamera(children: ChildProcess[]): Promise<string> {
+  const url = `http://127.0.0.1:${await freePort()}/camera.ts`;
+  const encoder = spawn(FFMPEG, testPatternArgs({
+    width, height, fps, clockStamp: true, output: ['-f', 'mpegts', '-flush_packets', '1', '-listen', '1'], to: url,
+  }), { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(encoder);
-  if (opts.direct) return encoder;
-  const remux = spawn(FFMPEG, [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-fflags', 'nobuffer', '-f', 'mpegts', '-i', 'pipe:0',
-    '-map', '0:v:0', '-c:v', 'copy', ...liveArgs, 'pipe:1',
-  ], { stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(remux);
-  encoder.stdout!.pipe(remux.stdin!);
-  return remux;
+  return url;
 }
 
 const PAGE_SCRIPT = `
@@ -126,9 +126,17 @@ async function main(): Promise<void> {
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const children: ChildProcess[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'safecity-bench-live-'));
+  const ingest = new CameraIngest({
+    cameraId: 'bench', url: await startCamera(children), record: true, dataDir, segmentSeconds: 10, stallTimeoutSeconds: 8,
+    ffmpegPath: FFMPEG, index: { insert: async () => undefined }, live: registry.obtain('bench'),
+    log: (m) => (/error|exited|stalled/.test(m) ? console.error(m) : undefined),
+  });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
-    registry.obtain('bench').feed(startSource(children).stdout!);
+    await ingest.start();
+    // An operator opens a camera that is already streaming: let the camera and its ingest settle.
+    await new Promise((r) => setTimeout(r, 4000));
     const page = await browser.newPage({ viewport: { width, height } });
     const started = Date.now();
     await page.goto(`${base}/bench${opts['target-ms'] ? `?target=${Number(opts['target-ms'])}` : ''}`);
@@ -138,6 +146,7 @@ async function main(): Promise<void> {
       return { samples: w.samples, unread: w.unread, stats: w.player.stats as Record<string, number> };
     });
     const kept = samples.filter(([at]) => at >= started + WARMUP_MS);
+    if (process.env.BENCH_DEBUG) console.error(kept.filter(([, age]) => age > 600).map(([at, age]) => `${((at - started) / 1000).toFixed(2)}s:${Math.round(age)}`).join(" "));
     const ages = kept.map(([, age]) => age).sort((a, b) => a - b);
     const buffers = kept.map(([, , buf]) => buf * 1000).sort((a, b) => a - b);
     const hub = registry.get('bench')!.stats;
@@ -148,9 +157,8 @@ async function main(): Promise<void> {
       samples: ages.length,
     };
     const rows: Array<[string, string]> = [
-      ['path', opts.direct ? 'encoder → fMP4 (direct)' : 'encoder → MPEG-TS → ffmpeg -c copy → fMP4'],
-      ['video', `${width}x${height} @ ${fps} fps, H.264, 1 s GOP`],
-      ['fragments', fragMs ? `at keyframes and every ${fragMs} ms` : 'one per GOP (frag_keyframe only)'],
+      ['path', 'camera (MPEG-TS over HTTP) → ingest ffmpeg -c copy → fMP4 segment → tail → hub → WebSocket → MSE'],
+      ['video', `${width}x${height} @ ${fps} fps, H.264, 1 s GOP; fragments at keyframes and every 200 ms`],
       ['frames measured', `${ages.length} over ${seconds} s (${unread} unreadable, first ${WARMUP_MS / 1000} s left out)`],
       ['latency p50 / p95 / p99', `${figures.p50Ms} / ${figures.p95Ms} / ${figures.p99Ms} ms`],
       ['latency min / max', `${Math.round(ages[0])} / ${Math.round(ages.at(-1)!)} ms`],
@@ -164,7 +172,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(figures));
   } finally {
     await browser.close();
+    await ingest.stop();
     for (const child of children) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
     registry.closeAll();
     await app.close();
     await database.close();

@@ -12,9 +12,9 @@ import { createRecordingServices } from '../src/video/recording/recording.module
 import { registerRecordingRoutes } from '../src/video/recording/recording.routes.ts';
 import { ADMIN_PASSWORD, startTestPlatform } from './support/platform.ts';
 
-// Playback end to end in a real browser: two minutes of recorded segments served by the recording
-// routes over HTTP, played by Chromium's <video>, which must see the right duration, seek with byte
-// ranges, and decode at the seek target.
+// Playback end to end in a real browser: two minutes of recorded segments (fragmented MP4, as the
+// ingest records them) served by the recording routes over HTTP, played by Chromium's <video>, which
+// must see the right duration, seek with byte ranges, and decode at the seek target.
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--autoplay-policy=no-user-gesture-required'];
@@ -30,7 +30,9 @@ test('a 2-minute recorded range plays and seeks in Chromium', { skip: existsSync
   });
   await seedCameras(h.database.db, ['cam-1']);
   const encoded = encodeSegments({ seconds: 130 });
-  await insertSegments(h.database.db, fileSegments(dataDir, 'cam-1', encoded.files, T0));
+  const segments = fileSegments(dataDir, 'cam-1', encoded.files, T0);
+  assert.ok(segments.every((s) => s.path.endsWith('.mp4')));
+  await insertSegments(h.database.db, segments);
   rmSync(encoded.dir, { recursive: true, force: true });
 
   const operator: Actor = actorFor('operator', 'kp');

@@ -20,6 +20,8 @@ export interface TestPatternOptions {
   clockStamp?: boolean;
   /** Muxer options for stdout. Default: the live branch's fragmented MP4. */
   output?: readonly string[];
+  /** Where the output goes. Default `pipe:1`. */
+  to?: string;
 }
 
 export function testPatternArgs(options: TestPatternOptions = {}): string[] {
@@ -36,7 +38,7 @@ export function testPatternArgs(options: TestPatternOptions = {}): string[] {
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'main',
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
     ...(options.output ?? LIVE_FMP4_OUTPUT_ARGS),
-    'pipe:1',
+    options.to ?? 'pipe:1',
   ];
 }
 

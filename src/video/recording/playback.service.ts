@@ -10,6 +10,7 @@ import type { MediaTools } from './ffmpeg.ts';
 import type { PlaybackRepository } from './playback.repository.ts';
 import type { RecordingRepository } from './recording.repository.ts';
 import { planRange, renderRange, segmentFile, type StoredSegment } from './range-render.ts';
+import { containerOf, decodeTimePatches, mapLimit, readFmp4Layout, type BytePatch, type Fmp4Layout, type SegmentContainer } from './segment-format.ts';
 import { TOUCH_MS, runsOf, timelineOf, type Timeline } from './timeline.ts';
 
 /** Who may reach which camera is the network domain's rule: NotFoundError when absent or out of scope. */
@@ -48,6 +49,8 @@ export type SegmentIndex = Pick<RecordingRepository, 'list'>;
 
 // More than a day of the shortest segments (2 s); a period holding more is refused, not cut short.
 const MOST_SEGMENTS = 50_000;
+// Init-segment layouts remembered (a segment never changes once written): a few days of one camera.
+const LAYOUTS_KEPT = 100_000;
 
 /** The segments of [from, to) whose files are here, oldest first. */
 export async function recordedSegments(index: SegmentIndex, dataDir: string, cameraId: string, from: Date, to: Date): Promise<StoredSegment[]> {
@@ -63,6 +66,7 @@ export class PlaybackService {
   private readonly maxTimelineSeconds: number;
   // Requests for the same range while it renders share one ffmpeg; the file itself is the shared cache.
   private readonly rendering = new Map<string, Promise<void>>();
+  private readonly layouts = new Map<number, Fmp4Layout | null>();
 
   constructor(
     private readonly index: SegmentIndex,
@@ -113,13 +117,27 @@ export class PlaybackService {
 
   /**
    * An HLS VOD playlist over the stored segments of [from, to): nothing is rendered, so a long range
-   * starts at once. It starts precisely at `from` (EXT-X-START) and ends with the segment holding `to`;
-   * a gap is a discontinuity with the wall-clock time of what follows.
+   * starts at once. It starts precisely at `from` (EXT-X-START) and ends with the segment holding `to`.
+   * A gap is a discontinuity with the wall-clock time of what follows.
+   *
+   * MP4 segments are listed as fMP4 media segments (HLS version 6, for EXT-X-MAP): the fragments of
+   * each file by EXT-X-BYTERANGE, and its init segment (ftyp + moov) by EXT-X-MAP wherever that
+   * differs from the previous segment's (a new stream). Each file's timestamps restart at 0, which
+   * players can't join (ffmpeg ignores discontinuities and hls.js, with B-frames, leaves a hole of
+   * the first frame's composition offset at every one), so `segment` serves the fragments moved to
+   * their wall-clock start: one timeline, continuous like the MPEG-TS segments of earlier versions,
+   * which keep their plain form. A range from MPEG-TS to MP4 works; back would not (an EXT-X-MAP
+   * can't be cancelled for later segments).
    */
-  async hlsPlaylist(actor: Actor, cameraId: string, from: Date, to: Date, segmentUri: (segmentId: number) => string): Promise<string> {
+  async hlsPlaylist(actor: Actor, cameraId: string, from: Date, to: Date, segmentUri: (segmentId: number, container: SegmentContainer) => string): Promise<string> {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = await recordedSegments(this.index, this.options.dataDir, camera.id, from, to);
+    const present = await recordedSegments(this.index, this.options.dataDir, camera.id, from, to);
+    const layouts = await mapLimit(present, 16, (s) => this.layoutOf(s));
+    // An MP4 file without an init segment and a fragment (cut short, damaged) is not recorded.
+    const segments = present
+      .map((segment, i) => ({ segment, layout: layouts[i] }))
+      .filter((s) => s.layout !== null);
     if (!segments.length) throw new NotFoundError(`recording of camera ${camera.id} between ${from.toISOString()} and ${to.toISOString()}`);
     await this.audit.record(actor, {
       action: 'video.playback', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath,
@@ -130,32 +148,64 @@ export class PlaybackService {
       '#EXTM3U',
       '#EXT-X-VERSION:6',
       '#EXT-X-PLAYLIST-TYPE:VOD',
-      `#EXT-X-TARGETDURATION:${Math.ceil(Math.max(...segments.map(seconds)))}`,
+      `#EXT-X-TARGETDURATION:${Math.ceil(Math.max(...segments.map((s) => seconds(s.segment))))}`,
       '#EXT-X-MEDIA-SEQUENCE:0',
-      `#EXT-X-START:TIME-OFFSET=${Math.max(0, (from.getTime() - segments[0].start_at.getTime()) / 1000).toFixed(3)},PRECISE=YES`,
+      `#EXT-X-START:TIME-OFFSET=${Math.max(0, (from.getTime() - segments[0].segment.start_at.getTime()) / 1000).toFixed(3)},PRECISE=YES`,
     ];
-    segments.forEach((s, i) => {
+    segments.forEach(({ segment: s, layout }, i) => {
       const prev = segments[i - 1];
-      const gap = prev && s.start_at.getTime() - prev.end_at.getTime() > TOUCH_MS;
-      if (gap) lines.push('#EXT-X-DISCONTINUITY');
-      if (!prev || gap) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.start_at.toISOString()}`);
-      lines.push(`#EXTINF:${seconds(s).toFixed(3)},`, segmentUri(s.id));
+      const gap = prev && s.start_at.getTime() - prev.segment.end_at.getTime() > TOUCH_MS;
+      const newInit = layout && layout.initDigest !== prev?.layout?.initDigest;
+      // A new init segment is a new stream (or a change of container): its timestamps don't follow on.
+      const discontinuity = prev && (gap || newInit || (!layout && prev.layout));
+      if (discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      if (!prev || discontinuity) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.start_at.toISOString()}`);
+      const uri = segmentUri(s.id, layout ? 'mp4' : 'ts');
+      if (layout && newInit) lines.push(`#EXT-X-MAP:URI="${uri}",BYTERANGE="${layout.initBytes}@0"`);
+      lines.push(`#EXTINF:${seconds(s).toFixed(3)},`);
+      if (layout) lines.push(`#EXT-X-BYTERANGE:${layout.fileBytes - layout.initBytes}@${layout.initBytes}`);
+      lines.push(uri);
     });
     lines.push('#EXT-X-ENDLIST');
     return lines.join('\n') + '\n';
   }
 
-  /** One stored segment (MPEG-TS) of a camera, as an HLS playlist names it; audited like any playback. */
-  async segment(actor: Actor, cameraId: string, segmentId: number): Promise<{ file: string; bytes: number }> {
+  /**
+   * One stored segment of a camera, as an HLS playlist names it (`container` is the extension asked
+   * for: only the file's own answers); audited like any playback. An MP4 one comes with the patches
+   * that put its fragments at its wall-clock start (Unix epoch = 0), see `hlsPlaylist`.
+   */
+  async segment(actor: Actor, cameraId: string, segmentId: number, container: SegmentContainer): Promise<{ file: string; bytes: number; patches?: BytePatch[] }> {
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
     const segment = await this.segments.segment(camera.id, segmentId);
-    const file = segment && presentSegments(this.options.dataDir, [segment]).length ? segmentFile(this.options.dataDir, segment.path) : undefined;
+    const file = segment && containerOf(segment.path) === container && presentSegments(this.options.dataDir, [segment]).length
+      ? segmentFile(this.options.dataDir, segment.path)
+      : undefined;
     if (!segment || !file) throw new NotFoundError('segment', String(segmentId));
+    const layout = container === 'mp4' ? await this.layoutOf(segment) : undefined;
+    if (layout === null) throw new NotFoundError('segment', String(segmentId));
     await this.audit.record(actor, {
       action: 'video.playback', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath,
       details: { format: 'hls', segmentId, from: segment.start_at.toISOString(), to: segment.end_at.toISOString() },
     });
-    return { file, bytes: (await stat(file)).size };
+    if (!layout) return { file, bytes: (await stat(file)).size };
+    return { file, bytes: layout.fileBytes, patches: await decodeTimePatches(file, layout, segment.start_at.getTime()) };
+  }
+
+  /** The init-segment layout of an MP4 segment (`undefined` for MPEG-TS; `null`: not a usable fMP4), cached. */
+  private async layoutOf(s: StoredSegment): Promise<Fmp4Layout | null | undefined> {
+    if (containerOf(s.path) === 'ts') return undefined;
+    const cached = this.layouts.get(s.id);
+    if (cached !== undefined) return cached;
+    let layout: Fmp4Layout | null;
+    try {
+      layout = await readFmp4Layout(segmentFile(this.options.dataDir, s.path));
+    } catch {
+      return null; // unreadable now (deleted meanwhile, out of file handles): not remembered
+    }
+    if (this.layouts.size >= LAYOUTS_KEPT) this.layouts.delete(this.layouts.keys().next().value!);
+    this.layouts.set(s.id, layout);
+    return layout;
   }
 
   private async ensureRendered(file: string, key: string, plan: NonNullable<ReturnType<typeof planRange>>): Promise<void> {

@@ -2,19 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { probe, runFfmpeg, type MediaTools } from './ffmpeg.ts';
+import { MPEG_TS_TIMESCALE, containerOf, mapLimit, readFmp4Layout } from './segment-format.ts';
 import { TOUCH_MS } from './timeline.ts';
 
 // Turns the recorded segments of a period into one MP4 of exactly that period, without re-encoding
 // video. Measured on ffmpeg 5.1 (see the test beside this file):
-//  - the concat demuxer's `inpoint` on MPEG-TS lands on whatever packet precedes the time, usually not
-//    a keyframe, so a copy loses everything up to the next keyframe (0.5 s of a 1 s GOP, typically);
+//  - the concat demuxer places each file right after the previous one: it subtracts the file's own
+//    start time and adds the durations of the files before it. So fragmented MP4 segments, whose
+//    timestamps restart at 0 (or at the first frame's composition offset with B-frames), line up the
+//    same as MPEG-TS ones, whose timestamps continue;
+//  - the concat demuxer's `inpoint` lands on whatever packet precedes the time, usually not a keyframe,
+//    so a copy loses everything up to the next keyframe (0.5 s of a 1 s GOP, typically);
 //  - instead every packet of the first segment is kept and shifted with `-itsoffset` so the requested
 //    start is t=0: the keyframe and the frames before the start get negative timestamps, and the MP4
 //    muxer hides them behind an edit list. A player decodes from the keyframe and shows from the exact
-//    frame; the file is at most one segment larger. `-t` cuts the end.
+//    frame; the file is at most one segment larger. `-t` cuts the end (with B-frames, up to the
+//    reorder depth, 2 frames, past it);
 //  - a gap between segments is kept as time: the segment before it gets a concat `duration` reaching to
 //    the next start, so its last frame holds through the gap and t in the file is always `from + t`
-//    on the wall clock. A start before the first segment becomes an empty edit (black) the same way.
+//    on the wall clock. A start before the first segment becomes an empty edit (black) the same way;
+//  - the concat demuxer reads every file's timestamps in the first file's time base, so files whose
+//    time bases differ (legacy MPEG-TS at 90 kHz next to MP4 at a frame-rate multiple, or MP4 before
+//    and after a camera's frame rate changed) come out garbled. Such a range has its MP4 segments
+//    remuxed to MPEG-TS (stream copy, temporary files) first, so all are at 90 kHz.
 
 export interface StoredSegment {
   id: number;
@@ -25,9 +35,17 @@ export interface StoredSegment {
   path: string;
 }
 
+export interface ConcatEntry {
+  /** Absolute path. */
+  file: string;
+  /** Seconds the file is given in the output when a gap follows it (to the next file's start). */
+  duration?: number;
+}
+
 export interface RangePlan {
   /** The ffconcat script, absolute paths. */
   script: string;
+  entries: ConcatEntry[];
   /** Seconds to add to the first segment's timestamps so `from` becomes 0 (negative: start lies inside it). */
   offsetSeconds: number;
   durationSeconds: number;
@@ -47,26 +65,58 @@ function quote(file: string): string {
   return `'${file.replace(/'/g, `'\\''`)}'`;
 }
 
+function concatScript(entries: readonly ConcatEntry[]): string {
+  const lines = ['ffconcat version 1.0'];
+  for (const e of entries) {
+    lines.push(`file ${quote(e.file)}`);
+    if (e.duration !== undefined) lines.push(`duration ${e.duration.toFixed(3)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** The concat script and timing for [from, to) over `segments` (only those overlapping are used). */
 export function planRange(dataDir: string, segments: readonly StoredSegment[], from: Date, to: Date): RangePlan | null {
   const used = segments
     .filter((s) => s.end_at > from && s.start_at < to)
     .sort((a, b) => a.start_at.getTime() - b.start_at.getTime());
   if (!used.length) return null;
-  const lines = ['ffconcat version 1.0'];
-  used.forEach((s, i) => {
-    lines.push(`file ${quote(segmentFile(dataDir, s.path))}`);
+  const entries = used.map((s, i): ConcatEntry => {
     const next = used[i + 1];
-    if (next && next.start_at.getTime() - s.end_at.getTime() > TOUCH_MS) {
-      lines.push(`duration ${((next.start_at.getTime() - s.start_at.getTime()) / 1000).toFixed(3)}`);
-    }
+    const gap = next && next.start_at.getTime() - s.end_at.getTime() > TOUCH_MS;
+    return { file: segmentFile(dataDir, s.path), ...(gap && { duration: (next.start_at.getTime() - s.start_at.getTime()) / 1000 }) };
   });
   return {
-    script: lines.join('\n') + '\n',
+    script: concatScript(entries),
+    entries,
     offsetSeconds: (used[0].start_at.getTime() - from.getTime()) / 1000,
     durationSeconds: (to.getTime() - from.getTime()) / 1000,
-    firstFile: segmentFile(dataDir, used[0].path),
+    firstFile: entries[0].file,
   };
+}
+
+/** The time base(s) a file's timestamps are in, as the concat demuxer would read them. */
+async function timeBaseOf(file: string): Promise<string> {
+  if (containerOf(file) === 'ts') return String(MPEG_TS_TIMESCALE);
+  const layout = await readFmp4Layout(file).catch(() => null);
+  return layout ? layout.tracks.map((t) => t.timescale).join(',') : 'unknown';
+}
+
+/**
+ * The concat script to render: the plan's own when all its files share one time base, else one over
+ * copies of its MP4 files remuxed to MPEG-TS, named `${tmp}.<n>.ts` and listed in `copies` for the
+ * caller to remove (see the notes at the top).
+ */
+async function concatScriptFor(tools: MediaTools, plan: RangePlan, tmp: string, copies: string[], signal?: AbortSignal): Promise<string> {
+  const timeBases = new Set(await mapLimit(plan.entries, 16, (e) => timeBaseOf(e.file)));
+  if (timeBases.size <= 1) return plan.script;
+  const entries = await mapLimit(plan.entries, 2, async (e, i) => {
+    if (containerOf(e.file) === 'ts') return e;
+    const copy = `${tmp}.${i}.ts`;
+    copies.push(copy);
+    await runFfmpeg(tools, ['-i', e.file, '-map', '0', '-c', 'copy', '-f', 'mpegts', '-y', copy], { signal });
+    return { ...e, file: copy };
+  });
+  return concatScript(entries);
 }
 
 const MP4_AUDIO = new Set(['aac', 'mp3']);
@@ -100,8 +150,9 @@ export async function renderRange(tools: MediaTools, plan: RangePlan, out: strin
   const tmp = `${out}.${randomBytes(6).toString('hex')}`;
   const script = `${tmp}.ffconcat`;
   const part = `${tmp}.part`;
+  const copies: string[] = [];
   try {
-    await writeFile(script, plan.script);
+    await writeFile(script, await concatScriptFor(tools, plan, tmp, copies, options.signal));
     const args = [
       '-itsoffset', plan.offsetSeconds.toFixed(3),
       '-f', 'concat', '-safe', '0', '-i', script,
@@ -119,5 +170,6 @@ export async function renderRange(tools: MediaTools, plan: RangePlan, out: strin
   } finally {
     await rm(script, { force: true });
     await rm(part, { force: true });
+    await Promise.all(copies.map((c) => rm(c, { force: true })));
   }
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { AuditRepository } from '../../audit/audit.repository.ts';
 import { AuditService } from '../../audit/audit.service.ts';
 import type { Actor } from '../../identity/actor.ts';
@@ -12,9 +12,10 @@ import { openDatabase, type Database, type Db } from '../../platform/db/database
 import { migrate } from '../../platform/db/migrate.ts';
 import { RecordingRepository } from './recording.repository.ts';
 
-// For tests: real recordings made the way the ingest makes them (H.264 in MPEG-TS, cut by ffmpeg's
-// segment muxer), filed under <dataDir>/recordings/<camera>/<day>/<epochMs>.ts, plus the rows for a
-// camera to own them.
+// For tests: real recordings made the way the ingest makes them (H.264 cut by ffmpeg's segment muxer
+// into self-contained fragmented MP4 files whose timestamps restart at 0), filed under
+// <dataDir>/recordings/<camera>/<day>/<epochMs>.mp4, plus the rows for a camera to own them. Legacy
+// MPEG-TS segments (.ts, from earlier versions) can be made too.
 
 export interface FixtureSegment {
   camera_id: string;
@@ -28,37 +29,50 @@ export interface EncodeOptions {
   /** Total seconds of video; a multiple of segmentSeconds. */
   seconds: number;
   segmentSeconds?: number;
-  /** Adds an MPEG audio (mp2) track: valid in MPEG-TS, not playable by browsers. */
+  /** 'mp4' (default) as the ingest records now; 'mpegts' as earlier versions did. */
+  container?: 'mp4' | 'mpegts';
+  /** B-frames, as many cameras send (the segments then start at the first frame's composition offset). */
+  bFrames?: boolean;
+  /** Adds an MPEG audio (mp2) track, not playable by browsers (with 'mpegts': MP4 stores it so it probes as mp3). */
   mp2Audio?: boolean;
 }
+
+/** The segment muxer options of the ingest (src/video/ingest) for fragmented MP4 recording segments. */
+const MP4_SEGMENT_OPTIONS = [
+  '-segment_format', 'mp4',
+  '-segment_format_options', 'movflags=empty_moov+default_base_moof+frag_keyframe+skip_trailer:frag_duration=200000:flush_packets=1',
+];
 
 /** Encodes testsrc2 (keyframe every second) into segment files in a new temp folder; returns it. */
 export function encodeSegments(options: EncodeOptions): { dir: string; files: string[] } {
   const segmentSeconds = options.segmentSeconds ?? 2;
+  const ext = options.container === 'mpegts' ? '.ts' : '.mp4';
   const dir = mkdtempSync(join(tmpdir(), 'safecity-seg-'));
   const audio = options.mp2Audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000'] : [];
   const result = spawnSync('ffmpeg', [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', ...audio,
     '-t', String(options.seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-g', '25', '-pix_fmt', 'yuv420p',
-    ...(options.mp2Audio ? ['-c:a', 'mp2'] : []),
-    '-f', 'segment', '-segment_time', String(segmentSeconds), '-segment_format', 'mpegts',
-    join(dir, 'seg%05d.ts'),
+    '-map', '0:v:0', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-g', '25', '-pix_fmt', 'yuv420p',
+    ...(options.bFrames ? ['-bf', '2'] : []),
+    ...(options.mp2Audio ? ['-map', '1:a:0', '-c:a', 'mp2'] : []),
+    '-f', 'segment', '-segment_time', String(segmentSeconds),
+    ...(ext === '.ts' ? ['-segment_format', 'mpegts'] : MP4_SEGMENT_OPTIONS),
+    join(dir, `%05d${ext}`),
   ], { encoding: 'utf8' });
   if (result.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`ffmpeg could not make test segments: ${result.stderr}`);
   }
-  return { dir, files: readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((f) => join(dir, f)) };
+  return { dir, files: readdirSync(dir).filter((f) => f.endsWith(ext)).sort().map((f) => join(dir, f)) };
 }
 
-/** Moves encoded segment files into dataDir as one camera's recordings starting at `startMs`. */
+/** Moves encoded segment files into dataDir as one camera's recordings starting at `startMs`; each keeps its extension. */
 export function fileSegments(dataDir: string, cameraId: string, files: string[], startMs: number, segmentSeconds = 2): FixtureSegment[] {
   return files.map((file, i) => {
     const start = startMs + i * segmentSeconds * 1000;
     const day = new Date(start).toISOString().slice(0, 10);
-    const path = `recordings/${cameraId}/${day}/${start}.ts`;
+    const path = `recordings/${cameraId}/${day}/${start}${extname(file)}`;
     mkdirSync(join(dataDir, 'recordings', cameraId, day), { recursive: true });
     renameSync(file, join(dataDir, path));
     return {

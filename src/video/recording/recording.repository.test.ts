@@ -11,7 +11,7 @@ const T0 = Date.parse('2026-03-01T10:00:00Z');
 
 function seg(cameraId: string, startS: number, endS: number, bytes = 1000): NewSegment {
   const startAt = new Date(T0 + startS * 1000);
-  return { cameraId, startAt, endAt: new Date(T0 + endS * 1000), bytes, path: `recordings/${cameraId}/2026-03-01/${startAt.getTime()}.ts` };
+  return { cameraId, startAt, endAt: new Date(T0 + endS * 1000), bytes, path: `recordings/${cameraId}/2026-03-01/${startAt.getTime()}.mp4` };
 }
 
 before(async () => {
@@ -44,8 +44,15 @@ test('segments are inserted, listed by camera and overlap with a range, and summ
 test('a segment with bad fields is refused naming the field', async () => {
   await assert.rejects(repo.insert({ ...seg('a', 100, 110), endAt: new Date(T0 + 100_000) }), /endAt: must be after startAt/);
   await assert.rejects(repo.insert({ ...seg('a', 100, 110), path: '../../etc/passwd' }), /path: .* is not recordings/);
+  await assert.rejects(repo.insert({ ...seg('a', 100, 110), path: 'recordings/a/2026-03-01/1.mkv' }), /path: .* is not recordings/);
   await assert.rejects(repo.insert({ ...seg('a', 100, 110), bytes: -1 }), /bytes:/);
   await assert.rejects(repo.insert(seg('a', 0, 4000)), /at most one hour/);
+});
+
+test('a legacy MPEG-TS segment (.ts, from earlier versions) is still accepted', async () => {
+  const legacy = await repo.insert({ ...seg('a', 200, 210), path: `recordings/a/2026-03-01/${T0 + 200_000}.ts` });
+  assert.match(legacy.path, /\.ts$/);
+  await repo.delete([legacy.id]);
 });
 
 test('delete removes the given rows but never one under legal hold', async () => {

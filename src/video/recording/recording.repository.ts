@@ -9,7 +9,10 @@ export interface NewSegment {
   startAt: Date;
   endAt: Date;
   bytes: number;
-  /** Relative to the data folder, `/`-separated: recordings/<camera>/<YYYY-MM-DD>/<startMs>.ts */
+  /**
+   * Relative to the data folder, `/`-separated: recordings/<camera>/<YYYY-MM-DD>/<startMs>.mp4 (a
+   * fragmented MP4 segment; `.ts`, MPEG-TS from earlier versions, is accepted too).
+   */
   path: string;
 }
 
@@ -39,7 +42,7 @@ function check(s: NewSegment): void {
     : s.endAt <= s.startAt ? 'endAt: must be after startAt'
     : s.endAt.getTime() - s.startAt.getTime() > LONGEST_SEGMENT_MS ? 'endAt: a segment may last at most one hour'
     : !Number.isSafeInteger(s.bytes) || s.bytes < 0 ? 'bytes: must be a whole number ≥ 0'
-    : !/^recordings\/[^/]+\/\d{4}-\d{2}-\d{2}\/[^/]+\.ts$/.test(s.path) ? `path: "${s.path}" is not recordings/<camera>/<YYYY-MM-DD>/<name>.ts`
+    : !/^recordings\/[^/]+\/\d{4}-\d{2}-\d{2}\/[^/]+\.(mp4|ts)$/.test(s.path) ? `path: "${s.path}" is not recordings/<camera>/<YYYY-MM-DD>/<name>.mp4 (or legacy .ts)`
     : null;
   if (problem) throw new SegmentError(`recording segment: ${problem}`);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -36,18 +36,29 @@ const auth = (who: string) => ({ authorization: `Bearer ${who}` });
 before(async () => {
   h = await recordingHarness();
   dataDir = mkdtempSync(join(tmpdir(), 'safecity-routes-'));
-  await seedCameras(h.database.db, ['cam-1', 'cam-3']);
+  await seedCameras(h.database.db, ['cam-1', 'cam-3', 'cam-ts']);
   const encoded = encodeSegments({ seconds: 20 });
   const cam1 = fileSegments(dataDir, 'cam-1', encoded.files, T0);
   await insertSegments(h.database.db, cam1);
   rmSync(encoded.dir, { recursive: true, force: true });
-  // cam-3: copies of three of those files, recorded 0–4 s and 10–12 s (a gap between).
-  await insertSegments(h.database.db, [0, 2, 10].map((second, i) => {
-    const path = `recordings/cam-3/2025-03-01/${T0 + second * 1000}.ts`;
-    mkdirSync(join(dataDir, 'recordings/cam-3/2025-03-01'), { recursive: true });
-    copyFileSync(join(dataDir, cam1[i].path), join(dataDir, path));
-    return { ...cam1[i], camera_id: 'cam-3', start_at: new Date(T0 + second * 1000), end_at: new Date(T0 + (second + 2) * 1000), path };
+  // cam-3: copies of two of those files, recorded 0–4 s; 4–6 s from another stream (B-frames, so
+  // another init segment); then a gap and a copy recorded 10–12 s.
+  const otherStream = encodeSegments({ seconds: 2, bFrames: true });
+  const cam3 = [[0, join(dataDir, cam1[0].path)], [2, join(dataDir, cam1[1].path)], [4, otherStream.files[0]], [10, join(dataDir, cam1[2].path)]] as const;
+  mkdirSync(join(dataDir, 'recordings/cam-3/2025-03-01'), { recursive: true });
+  await insertSegments(h.database.db, cam3.map(([second, source]) => {
+    const path = `recordings/cam-3/2025-03-01/${T0 + second * 1000}.mp4`;
+    copyFileSync(source, join(dataDir, path));
+    return { camera_id: 'cam-3', start_at: new Date(T0 + second * 1000), end_at: new Date(T0 + (second + 2) * 1000), bytes: statSync(join(dataDir, path)).size, path };
   }));
+  rmSync(otherStream.dir, { recursive: true, force: true });
+  // cam-ts: 0–4 s in legacy MPEG-TS segments, as earlier versions recorded; then, upgraded, MP4 from 4 s.
+  const legacy = encodeSegments({ seconds: 4, container: 'mpegts' });
+  await insertSegments(h.database.db, fileSegments(dataDir, 'cam-ts', legacy.files, T0));
+  rmSync(legacy.dir, { recursive: true, force: true });
+  mkdirSync(join(dataDir, 'recordings/cam-ts/2025-03-01'), { recursive: true });
+  copyFileSync(join(dataDir, cam1[0].path), join(dataDir, `recordings/cam-ts/2025-03-01/${T0 + 4000}.mp4`));
+  await insertSegments(h.database.db, [{ ...cam1[0], camera_id: 'cam-ts', start_at: new Date(T0 + 4000), end_at: new Date(T0 + 6000), path: `recordings/cam-ts/2025-03-01/${T0 + 4000}.mp4` }]);
   const config = parseConfig('logLevel: silent\n', { SAFECITY_DATA_DIR: dataDir });
   app = await buildHttpApp({ config, audit: h.audit, webDir: join(dataDir, 'no-web'), authenticate: async (token) => ACTORS[token] ?? null });
   recording = createRecordingServices({ db: h.database.db, audit: h.audit, cameras: h.network.network, config, tools });
@@ -117,36 +128,118 @@ test('playback: an MP4 of the range with byte ranges for seeking, token in the q
   assert.equal((await app.inject({ url, headers: auth('swat') })).statusCode, 404);
 });
 
-test('HLS: a VOD playlist over the stored segments, precise start, gaps as discontinuities; ffmpeg plays it', async () => {
+/** A real player over HTTP (this process serves it, so not spawnSync): duration, first timestamp and decoded frames. */
+async function ffprobeOverHttp(url: string): Promise<{ duration: number; start: number; frames: number }> {
+  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames:format=duration,start_time', '-of', 'json', url], { timeout: 30_000 });
+  const json = JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }>; format: { duration: string; start_time: string } };
+  return { duration: Number(json.format.duration), start: Number(json.format.start_time), frames: Number(json.streams[0].nb_read_frames) };
+}
+
+/** Base decode time (tfdt) of the first fragment in an fMP4 byte string, seconds at 25 fps's 12800 Hz. */
+function firstDecodeTime(bytes: Buffer): number {
+  const at = bytes.indexOf('tfdt', 0, 'latin1');
+  assert.ok(at > 0 && bytes[at + 4] === 1, 'a version 1 tfdt');
+  return Number(bytes.readBigUInt64BE(at + 8)) / 12800;
+}
+
+test('HLS: an fMP4 VOD playlist over the stored segments, precise start, gaps and new streams as discontinuities; ffmpeg plays it', async () => {
   const list = await app.inject({ url: `/api/cameras/cam-1/playback.m3u8?from=${iso(2.5)}&to=${iso(12.5)}`, headers: auth('operator') });
   assert.equal(list.statusCode, 200, list.body);
   assert.equal(list.headers['content-type'], 'application/vnd.apple.mpegurl');
   const lines = list.body.trim().split('\n');
+  assert.ok(lines.includes('#EXT-X-VERSION:6'), 'EXT-X-MAP in a media playlist needs version 6');
   assert.ok(lines.includes('#EXT-X-START:TIME-OFFSET=0.500,PRECISE=YES'));
-  assert.ok(lines.includes(`#EXT-X-PROGRAM-DATE-TIME:${iso(2)}`));
+  assert.deepEqual(lines.filter((l) => l.startsWith('#EXT-X-PROGRAM-DATE-TIME:')), [`#EXT-X-PROGRAM-DATE-TIME:${iso(2)}`]);
   assert.equal(lines.filter((l) => l.startsWith('#EXTINF:2.000,')).length, 6);
+  assert.ok(!lines.includes('#EXT-X-DISCONTINUITY'), 'one stream, served as one timeline');
   assert.equal(lines.at(-1), '#EXT-X-ENDLIST');
-  const uri = lines.find((l) => l.startsWith('segments/'))!;
+
+  // Each file: its fragments by EXT-X-BYTERANGE; the init segment (the same in every file of one
+  // stream) by one EXT-X-MAP into the first file.
+  const uris = lines.filter((l) => l.startsWith('segments/'));
+  assert.equal(uris.length, 6);
+  assert.ok(uris.every((u) => /^segments\/\d+\.mp4$/.test(u)));
+  const maps = lines.filter((l) => l.startsWith('#EXT-X-MAP:'));
+  assert.equal(maps.length, 1);
+  const map = /^#EXT-X-MAP:URI="(.+)",BYTERANGE="(\d+)@0"$/.exec(maps[0]);
+  assert.ok(map, maps[0]);
+  assert.equal(map[1], uris[0]);
+  const initBytes = Number(map[2]);
+  const uri = uris[1];
+  const at = lines.indexOf(uri);
+  assert.match(lines[at - 2], /^#EXTINF:2\.000,$/);
+  const byterange = /^#EXT-X-BYTERANGE:(\d+)@(\d+)$/.exec(lines[at - 1]);
+  assert.ok(byterange);
+  assert.equal(Number(byterange[2]), initBytes);
+
   const segment = await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: auth('operator') });
+  assert.equal(segment.statusCode, 200);
+  assert.equal(segment.headers['content-type'], 'video/mp4');
+  const whole = segment.rawPayload;
+  assert.equal(Number(byterange[1]) + initBytes, whole.length);
+  assert.equal(whole.toString('latin1', 4, 8), 'ftyp');
+  // Served at its wall-clock start (this one was recorded from T0 + 4 s), so the files join up.
+  assert.equal(firstDecodeTime(whole), (T0 + 4000) / 1000);
+  const media = await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: { ...auth('operator'), range: `bytes=${initBytes}-` } });
+  assert.equal(media.statusCode, 206);
+  assert.equal(media.rawPayload.toString('latin1', 4, 8), 'moof', 'the media byte range starts at the first fragment');
+  assert.deepEqual(media.rawPayload, whole.subarray(initBytes));
+  // A range that cuts through a rewritten decode time gets the rewritten bytes.
+  const tfdt = whole.indexOf('tfdt', 0, 'latin1') + 8;
+  const cut = await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: { ...auth('operator'), range: `bytes=${tfdt + 3}-${tfdt + 20}` } });
+  assert.deepEqual(cut.rawPayload, whole.subarray(tfdt + 3, tfdt + 21));
+  // Only the stored file's own extension answers.
+  assert.equal((await app.inject({ url: `/api/cameras/cam-1/${uri.replace('.mp4', '.ts')}`, headers: auth('operator') })).statusCode, 404);
+
+  // cam-3: 0–4 s, 4–6 s from another stream (its own init segment), a gap, 10–12 s.
+  const other = await app.inject({ url: `/api/cameras/cam-3/playback.m3u8?from=${iso(0)}&to=${iso(12)}`, headers: auth('operator') });
+  const otherLines = other.body.split('\n');
+  assert.equal(otherLines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 2);
+  assert.deepEqual(otherLines.filter((l) => l.startsWith('#EXT-X-PROGRAM-DATE-TIME:')), [0, 4, 10].map((s) => `#EXT-X-PROGRAM-DATE-TIME:${iso(s)}`));
+  assert.equal(otherLines.filter((l) => l.startsWith('#EXT-X-MAP:')).length, 3, 'a new map for the new stream, and again after it');
+
+  // ffmpeg's HLS demuxer fetches the map and every byte range over HTTP, the token carried to each;
+  // it sees the playlist's duration from the first segment's wall-clock time and decodes every frame.
+  const played = await ffprobeOverHttp(`${base}/api/cameras/cam-1/playback.m3u8?from=${iso(2.5)}&to=${iso(12.5)}&token=operator`);
+  assert.ok(Math.abs(played.duration - 12) < 0.1, `ffprobe duration ${played.duration}`);
+  assert.ok(Math.abs(played.start - (T0 + 2000) / 1000) < 0.01, `ffprobe start ${played.start}`);
+  assert.equal(played.frames, 300);
+
+  assert.equal((await app.inject({ url: '/api/cameras/cam-1/segments/999999.mp4', headers: auth('operator') })).statusCode, 404);
+  assert.equal((await app.inject({ url: `/api/cameras/cam-3/${uri}`, headers: auth('operator') })).statusCode, 404, 'another camera\'s segment');
+  for (const name of ['abc.mp4', '12.mkv', '12']) {
+    const bad = await app.inject({ url: `/api/cameras/cam-1/segments/${name}`, headers: auth('operator') });
+    assert.equal(bad.statusCode, 400, name);
+    assert.equal(bad.json().field, 'params.segment');
+  }
+  assert.equal((await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: auth('swat') })).statusCode, 404);
+});
+
+test('HLS: legacy MPEG-TS segments (earlier versions) keep the plain playlist and play', async () => {
+  const list = await app.inject({ url: `/api/cameras/cam-ts/playback.m3u8?from=${iso(0)}&to=${iso(4)}`, headers: auth('operator') });
+  assert.equal(list.statusCode, 200, list.body);
+  const lines = list.body.trim().split('\n');
+  assert.ok(!lines.some((l) => l.startsWith('#EXT-X-MAP') || l.startsWith('#EXT-X-BYTERANGE') || l === '#EXT-X-DISCONTINUITY'), list.body);
+  const uris = lines.filter((l) => l.startsWith('segments/'));
+  assert.equal(uris.length, 2);
+  assert.ok(uris.every((u) => /^segments\/\d+\.ts$/.test(u)));
+  const segment = await app.inject({ url: `/api/cameras/cam-ts/${uris[0]}`, headers: auth('operator') });
   assert.equal(segment.statusCode, 200);
   assert.equal(segment.headers['content-type'], 'video/mp2t');
   assert.equal(segment.rawPayload[0], 0x47, 'an MPEG-TS sync byte');
+  assert.equal((await app.inject({ url: `/api/cameras/cam-ts/${uris[0].replace('.ts', '.mp4')}`, headers: auth('operator') })).statusCode, 404);
+  const played = await ffprobeOverHttp(`${base}/api/cameras/cam-ts/playback.m3u8?from=${iso(0)}&to=${iso(4)}&token=operator`);
+  assert.ok(Math.abs(played.duration - 4) < 0.1, `ffprobe duration ${played.duration}`);
+  assert.equal(played.frames, 100);
 
-  const holed = await app.inject({ url: `/api/cameras/cam-3/playback.m3u8?from=${iso(0)}&to=${iso(12)}`, headers: auth('operator') });
-  const holedLines = holed.body.split('\n');
-  assert.equal(holedLines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
-  assert.ok(holedLines.includes(`#EXT-X-PROGRAM-DATE-TIME:${iso(10)}`));
-
-  // A real player over HTTP (this process serves it, so not spawnSync), the token carried to every segment.
-  const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', `${base}/api/cameras/cam-1/playback.m3u8?from=${iso(2.5)}&to=${iso(12.5)}&token=operator`], { timeout: 30_000 });
-  assert.ok(Math.abs(Number(stdout) - 12) < 0.1, `ffprobe duration ${stdout}`);
-
-  assert.equal((await app.inject({ url: '/api/cameras/cam-1/segments/999999.ts', headers: auth('operator') })).statusCode, 404);
-  assert.equal((await app.inject({ url: `/api/cameras/cam-3/${uri}`, headers: auth('operator') })).statusCode, 404, 'another camera\'s segment');
-  const bad = await app.inject({ url: '/api/cameras/cam-1/segments/abc.ts', headers: auth('operator') });
-  assert.equal(bad.statusCode, 400);
-  assert.equal(bad.json().field, 'params.segment');
-  assert.equal((await app.inject({ url: `/api/cameras/cam-1/${uri}`, headers: auth('swat') })).statusCode, 404);
+  // Past the upgrade: a discontinuity (another container), then the MP4 form.
+  const upgraded = await app.inject({ url: `/api/cameras/cam-ts/playback.m3u8?from=${iso(0)}&to=${iso(6)}`, headers: auth('operator') });
+  const tail = upgraded.body.trim().split('\n').slice(-7);
+  assert.equal(tail[0], '#EXT-X-DISCONTINUITY', upgraded.body);
+  assert.equal(tail[1], `#EXT-X-PROGRAM-DATE-TIME:${iso(4)}`);
+  assert.match(tail[2], /^#EXT-X-MAP:URI="segments\/\d+\.mp4",BYTERANGE="\d+@0"$/);
+  assert.match(tail[4], /^#EXT-X-BYTERANGE:\d+@\d+$/);
+  assert.match(tail[5], /^segments\/\d+\.mp4$/);
 });
 
 test('exports: reason required, 202 then done, download carries the SHA-256 of its bytes, both audited', async () => {

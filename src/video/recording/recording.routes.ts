@@ -6,6 +6,7 @@ import { Id } from '../../network/network.schema.ts';
 import type { ExportService } from './export.service.ts';
 import { sendFileRange } from './http-range.ts';
 import type { PlaybackService } from './playback.service.ts';
+import { SEGMENT_CONTENT_TYPES, type SegmentContainer } from './segment-format.ts';
 import type { TimeRange } from './timeline.ts';
 
 // Recorded video over HTTP: the timeline of a period, playback of any range as one seekable MP4, and
@@ -89,6 +90,8 @@ export function registerRecordingRoutes(app: App, deps: { playback: PlaybackServ
     schema: {
       tags,
       summary: 'HLS VOD playlist over the stored segments of [from, to): starts at once, however long the range. '
+        + 'Fragmented MP4 segments (HLS version 6): each file is one media segment by EXT-X-BYTERANGE, its init segment by EXT-X-MAP '
+        + 'where that changes; gaps and new streams are discontinuities with their wall-clock time. Legacy MPEG-TS segments are listed whole. '
         + 'Segment URIs carry the same ?token= when one was given (players without headers).',
       params: CameraParams,
       querystring: Period.extend({ token: Token }),
@@ -96,7 +99,7 @@ export function registerRecordingRoutes(app: App, deps: { playback: PlaybackServ
   }, async (req, reply) => {
     const { from, to, token } = req.query;
     const suffix = token ? `?token=${encodeURIComponent(token)}` : '';
-    const playlist = await playback.hlsPlaylist(req.actor, req.params.id, from, to, (segmentId) => `segments/${segmentId}.ts${suffix}`);
+    const playlist = await playback.hlsPlaylist(req.actor, req.params.id, from, to, (segmentId, container) => `segments/${segmentId}.${container}${suffix}`);
     return reply.header('cache-control', 'private, no-store').type('application/vnd.apple.mpegurl').send(playlist);
   });
 
@@ -104,15 +107,23 @@ export function registerRecordingRoutes(app: App, deps: { playback: PlaybackServ
     config: { ...PLAYBACK, tokenInQuery: true },
     schema: {
       tags,
-      summary: 'One stored recording segment (MPEG-TS), as named by playback.m3u8.',
-      params: CameraParams.extend({ segment: z.string().regex(/^\d{1,15}\.ts$/, 'must be <segment id>.ts') }),
+      summary: 'One stored recording segment as named by playback.m3u8, with byte ranges: <id>.mp4 (fragmented MP4, video/mp4, '
+        + 'its fragments\' decode times moved to the segment\'s wall-clock start, Unix epoch = 0, so segments play as one timeline) '
+        + 'or, for segments recorded by earlier versions, <id>.ts (MPEG-TS, video/mp2t, as stored). Only the extension of the stored file answers; the other is a 404.',
+      params: CameraParams.extend({ segment: z.string().regex(/^\d{1,15}\.(mp4|ts)$/, 'must be <segment id>.mp4 or <segment id>.ts') }),
       querystring: z.strictObject({ token: Token }),
     },
   }, async (req, reply) => {
     const range = req.headers.range;
-    const file = await playback.segment(req.actor, req.params.id, Number(req.params.segment.slice(0, -3)));
+    const [id, ext] = req.params.segment.split('.');
+    const container = ext as SegmentContainer;
+    const file = await playback.segment(req.actor, req.params.id, Number(id), container);
     // A segment never changes once written.
-    return sendFileRange(reply, range, file.file, file.bytes, { contentType: 'video/mp2t', headers: { 'cache-control': 'private, max-age=86400, immutable' } });
+    return sendFileRange(reply, range, file.file, file.bytes, {
+      contentType: SEGMENT_CONTENT_TYPES[container],
+      headers: { 'cache-control': 'private, max-age=86400, immutable' },
+      patches: file.patches,
+    });
   });
 
   app.post('/api/cameras/:id/exports', {

@@ -37,7 +37,7 @@ afterEach(async () => {
 async function segment(cameraId: string, ageMs: number, bytes: number, hold = false): Promise<{ id: number; file: string }> {
   const start = NOW.getTime() - ageMs - 10_000;
   const day = new Date(start).toISOString().slice(0, 10);
-  const path = `recordings/${cameraId}/${day}/${start}.ts`;
+  const path = `recordings/${cameraId}/${day}/${start}.mp4`;
   const file = join(dataDir, path);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, Buffer.alloc(bytes, 7));
