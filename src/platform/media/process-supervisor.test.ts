@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { findOnPath } from './ffmpeg.ts';
-import { backoffDelay, SupervisedProcess, supervisedPids, type RunEnd } from './process-supervisor.ts';
+import { PassThrough } from 'node:stream';
+import { backoffDelay, onLines, SupervisedProcess, supervisedPids, type RunEnd } from './process-supervisor.ts';
 
 const NODE = process.execPath;
 
@@ -195,4 +196,18 @@ test('when the supervising process is SIGKILLed its children die with it', { ski
   assert.equal(alive(childPid), true);
   host.kill('SIGKILL');
   await until(() => !alive(childPid), 2000, 'the orphaned child to be killed by the kernel');
+});
+
+test('output is split into lines however it is chunked: CRLF, multi-byte characters, a last line without newline', async () => {
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  onLines(stream, (line) => lines.push(line));
+  const text = Buffer.from('frame=1\r\nprogress=contin', 'utf8');
+  const euro = Buffer.from('ue\n[info] caméra €\n\nlast', 'utf8');
+  stream.write(text);
+  stream.write(euro.subarray(0, 12)); // splits the é
+  stream.write(euro.subarray(12));
+  stream.end();
+  await new Promise((r) => stream.on('end', r));
+  assert.deepEqual(lines, ['frame=1', 'progress=continue', '[info] caméra €', '', 'last']);
 });

@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
-import { SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
+import { onLines, SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
 import { credentialRedactor } from '../../platform/media/redact.ts';
 import type { LiveSource } from '../live/live-hub.ts';
 import { HealthTracker, type HealthSnapshot, type Transition } from './camera-health.ts';
@@ -193,7 +192,7 @@ export class CameraIngest {
     if (!list) return;
     const recorder = this.recorder;
     this.segment = { index: 0, size: 0 };
-    createInterface({ input: list, crlfDelay: Infinity }).on('line', (line) => {
+    onLines(list, (line) => {
       this.onSegmentClosed(line.split(',')[0] ?? '');
       if (recorder) recorder.onListLine(line);
       else if (dir) this.onLiveOnlySegment(dir, line);

@@ -78,6 +78,8 @@ export class SegmentRecorder {
   /** Inserts that failed (database away); retried before the next one, a few times. */
   private pending: Array<{ segment: ClosedSegment; attempts: number }> = [];
   private counters = { segments: 0, bytes: 0, lastSegmentEnd: null as Date | null };
+  /** The day folder made last, so that it is not made again for every segment. */
+  private dayDir?: string;
 
   constructor(private readonly options: SegmentRecorderOptions) {
     this.cameraDir = join(options.dataDir, 'recordings', options.cameraId);
@@ -184,12 +186,22 @@ export class SegmentRecorder {
     const bytes = statSync(file).size;
     const day = new Date(startMs).toISOString().slice(0, 10);
     const dayDir = join(this.cameraDir, day);
-    mkdirSync(dayDir, { recursive: true });
+    if (this.dayDir !== dayDir) {
+      mkdirSync(dayDir, { recursive: true });
+      this.dayDir = dayDir;
+    }
     const ext = extname(file) || '.mp4';
     let target = join(dayDir, `${startMs}${ext}`);
     // Two segments never start in the same millisecond unless the clock stepped back.
     for (let ms = startMs + 1; existsSync(target); ms++) target = join(dayDir, `${ms}${ext}`);
-    renameSync(file, target);
+    try {
+      renameSync(file, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(file)) throw err;
+      // Retention removed the (empty, past) day folder since we made it.
+      mkdirSync(dayDir, { recursive: true });
+      renameSync(file, target);
+    }
     const segment: ClosedSegment = {
       cameraId: this.options.cameraId,
       startAt: new Date(startMs),
