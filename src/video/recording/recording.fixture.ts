@@ -10,6 +10,7 @@ import { createNetworkServices, type NetworkServices } from '../../network/netwo
 import { MemoryBus } from '../../platform/bus/memory-bus.ts';
 import { openDatabase, type Database, type Db } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrate.ts';
+import { SEGMENT_MP4_OPTIONS } from '../live/fmp4.ts';
 import { RecordingRepository } from './recording.repository.ts';
 
 // For tests: real recordings made the way the ingest makes them (H.264 cut by ffmpeg's segment muxer
@@ -37,12 +38,6 @@ export interface EncodeOptions {
   mp2Audio?: boolean;
 }
 
-/** The segment muxer options of the ingest (src/video/ingest) for fragmented MP4 recording segments. */
-const MP4_SEGMENT_OPTIONS = [
-  '-segment_format', 'mp4',
-  '-segment_format_options', 'movflags=empty_moov+default_base_moof+frag_keyframe+skip_trailer:frag_duration=200000:flush_packets=1',
-];
-
 /** Encodes testsrc2 (keyframe every second) into segment files in a new temp folder; returns it. */
 export function encodeSegments(options: EncodeOptions): { dir: string; files: string[] } {
   const segmentSeconds = options.segmentSeconds ?? 2;
@@ -57,7 +52,8 @@ export function encodeSegments(options: EncodeOptions): { dir: string; files: st
     ...(options.bFrames ? ['-bf', '2'] : []),
     ...(options.mp2Audio ? ['-map', '1:a:0', '-c:a', 'mp2'] : []),
     '-f', 'segment', '-segment_time', String(segmentSeconds),
-    ...(ext === '.ts' ? ['-segment_format', 'mpegts'] : MP4_SEGMENT_OPTIONS),
+    // The ingest's own muxer options (ingest-source.ts).
+    ...(ext === '.ts' ? ['-segment_format', 'mpegts'] : ['-segment_format', 'mp4', '-segment_format_options', SEGMENT_MP4_OPTIONS]),
     join(dir, `%05d${ext}`),
   ], { encoding: 'utf8' });
   if (result.status !== 0) {
