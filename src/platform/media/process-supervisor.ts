@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { findOnPath, isExecutable } from './ffmpeg.ts';
+import { everySecond } from './ticker.ts';
 
 // A child process kept alive: restarted with exponential backoff when it exits, killed and
 // restarted when it stops making progress, stopped with SIGTERM then SIGKILL. Every child is in a
@@ -155,7 +156,7 @@ export class SupervisedProcess {
   private lastProgressAt = 0;
   private endReason?: RunEndReason;
   private spawnError?: Error;
-  private watchdog?: NodeJS.Timeout;
+  private stopWatchdog?: () => void;
   private restartTimer?: NodeJS.Timeout;
   private killTimer?: NodeJS.Timeout;
   private stopped?: Promise<void>;
@@ -256,14 +257,20 @@ export class SupervisedProcess {
     if (options.stallTimeoutMs) {
       const period = Math.max(50, Math.min(1000, options.stallTimeoutMs / 4));
       let lastCheck = Date.now();
-      this.watchdog = setInterval(() => {
+      const check = (): void => {
         const now = Date.now();
         // After the event loop was blocked, timers run before the I/O that piled up meanwhile (the
         // child's progress among it): a late check judges nothing, the next one will.
         const late = now - lastCheck > period * 2;
         lastCheck = now;
         if (!late && this.state === 'running' && now - this.lastProgressAt > options.stallTimeoutMs!) this.kill('stalled');
-      }, period);
+      };
+      // Timeouts of 4 s and more (every camera's) are checked on the shared once-a-second tick.
+      if (period >= 1000) this.stopWatchdog = everySecond(check);
+      else {
+        const timer = setInterval(check, period);
+        this.stopWatchdog = () => clearInterval(timer);
+      }
     }
     if (child.pid !== undefined) options.onStart?.(child, this.runs);
   }
@@ -278,7 +285,8 @@ export class SupervisedProcess {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    clearInterval(this.watchdog);
+    this.stopWatchdog?.();
+    this.stopWatchdog = undefined;
     clearTimeout(this.killTimer);
     this.killTimer = undefined;
     if (this.child) children.delete(this.child);

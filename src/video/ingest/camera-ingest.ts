@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
+import { everySecond } from '../../platform/media/ticker.ts';
 import { onLines, SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
 import { credentialRedactor } from '../../platform/media/redact.ts';
 import type { LiveSource } from '../live/live-hub.ts';
@@ -65,7 +66,7 @@ export class CameraIngest {
   private readonly redact: (text: string) => string;
   private readonly log: (message: string) => void;
   private transcode: boolean;
-  private tick?: NodeJS.Timeout;
+  private stopTick?: () => void;
   private runDir?: string;
   private parser = new ProgressParser();
   private inInputDump = false;
@@ -109,12 +110,12 @@ export class CameraIngest {
     this.log(`camera ${this.cameraId}: ingest ${this.source.kind} ${this.source.display}${this.options.record ? ', recording' : ''}`);
     this.options.live?.attach(this.liveTail);
     this.supervisor.start();
-    this.tick = setInterval(() => this.onTick(), 1000);
+    this.stopTick = everySecond(() => this.onTick());
   }
 
   /** Stops ffmpeg (it closes its last segment) and waits until every segment is indexed. */
   async stop(): Promise<void> {
-    clearInterval(this.tick);
+    this.stopTick?.();
     await this.supervisor.stop();
     this.options.live?.attach(undefined);
     this.liveTail.stop();
