@@ -150,19 +150,19 @@ async function mjpegCamera(t: TestContext, hangOn: number): Promise<{ port: numb
   return { port: (server.address() as AddressInfo).port, connections: () => connections };
 }
 
-test('an MJPEG camera that freezes is marked offline, restarted by the watchdog, transcoded to H.264, and its password never logged', async (t) => {
+test('an MJPEG camera that freezes is marked offline, restarted, transcoded to H.264, and its password never logged', async (t) => {
   // The first connection is stream-copied until the codec shows, then dropped for a transcoding
   // one: that second connection is the one that freezes.
   const cam = await mjpegCamera(t, 2);
   const h = harness(t, { url: `http://admin:hunter22@127.0.0.1:${cam.port}/stream`, stallTimeoutSeconds: 4 });
   await h.ingest.start();
   const viewer = watch(h.hub);
-  // On a busy machine the first online may come after a first offline; what matters is the freeze.
+  // On a busy machine a slow start (the switch to transcoding) may show as offline too; what matters
+  // is that the frozen second connection goes offline and a third one brings the camera back.
   const statuses = () => h.transitions.map((x) => x.status).join(',');
-  await until(() => /online,offline,online/.test(statuses()), 40_000, 'online, offline (frozen), online again');
-  const frozen = h.transitions[statuses().split(',').indexOf('offline', statuses().split(',').indexOf('online'))];
+  await until(() => cam.connections() >= 3 && /offline,online$/.test(statuses()), 40_000, 'offline (frozen), then online on a new connection');
+  const frozen = h.transitions.filter((x) => x.status === 'offline').at(-1)!;
   assert.match(frozen.reason, /^no video for \d s/);
-  assert.ok(cam.connections() >= 3);
   await until(() => h.segments.length >= 1, 15_000, 'a segment');
   const snap = h.ingest.snapshot();
   assert.equal(snap.transcoding, true, 'found out from the stream that it is MJPEG');
@@ -175,7 +175,9 @@ test('an MJPEG camera that freezes is marked offline, restarted by the watchdog,
   assert.ok(h.logs.some((l) => /sends mjpeg.*transcoding to H\.264/.test(l)));
   await until(() => viewer.inits.some((i) => i.codecs[0]?.startsWith('avc1')), 10_000, 'live H.264');
   assert.ok(h.hub.stats.streams >= 2, 'a new live stream at every ffmpeg start');
-  assert.ok(h.logs.some((l) => /stalled/.test(l)), h.logs.join('\n'));
+  // Whichever notices first restarts it: our stall watchdog (4 s without the segment growing, looked
+  // at once a second) or ffmpeg's own 5 s I/O timeout.
+  assert.ok(h.logs.some((l) => /stalled|timed out/.test(l)), h.logs.join('\n'));
   assert.ok(h.logs.some((l) => l.includes(`http://***@127.0.0.1:${cam.port}/stream`)));
   assert.equal(h.logs.filter((l) => l.includes('hunter22')).length, 0);
   assert.equal(h.transitions.filter((x) => x.reason.includes('hunter22')).length, 0);
