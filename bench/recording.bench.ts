@@ -1,7 +1,7 @@
 // CPU cost of recording: N simulated 1080p H.264 ~4 Mbit/s cameras through our ingest, against the
 // same N streams through bare ffmpeg segment recording, in the same run.
 //
-//   npm run bench -- recording [--cameras 20] [--seconds 20] [--warmup 8] [--segment 10]
+//   npm run bench -- recording [--cameras 40] [--seconds 20] [--warmup 8] [--segment 10]
 //
 // Each camera reads one pre-encoded 1080p clip (libx264, 4 Mbit/s, 2 s GOP; encoded once and cached,
 // not counted) with `-re -stream_loop -1`, i.e. in real time, as a file camera.
@@ -38,7 +38,7 @@ import { dataset } from './datasets.ts';
 
 const { values: opts } = parseArgs({
   options: {
-    cameras: { type: 'string', default: '20' },
+    cameras: { type: 'string', default: '40' },
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '8' },
     segment: { type: 'string', default: '10' },

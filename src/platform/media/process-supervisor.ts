@@ -8,9 +8,11 @@ import { everySecond } from './ticker.ts';
 // process-wide registry so that none outlives this process:
 //  - on process 'exit' the registry SIGKILLs whatever is left;
 //  - on SIGINT/SIGTERM with no other listener the registry stops them all and exits;
-//  - children start in their own process group (a terminal's Ctrl-C reaches node only, and node
-//    stops them in order, so ffmpeg closes its last segment) and, where util-linux's setpriv exists,
-//    with PR_SET_PDEATHSIG=SIGKILL, so the kernel kills them even when node itself is SIGKILLed.
+//  - children stay in node's session, where util-linux's setpriv exists with PR_SET_PDEATHSIG=SIGKILL,
+//    so the kernel kills them even when node itself is SIGKILLed. Not in a session of their own:
+//    on kernels with scheduler autogroups (Debian's default) each session is scheduled as a group,
+//    and measured that way every camera's ffmpeg cost 10-15 % more CPU. A terminal's Ctrl-C reaches
+//    them too: ffmpeg takes SIGINT as "finish", closing its last segment, and node stops the rest.
 //    The death signal follows the thread that spawned: spawn from the main thread only.
 
 export interface BackoffOptions {
@@ -241,7 +243,7 @@ export class SupervisedProcess {
     const wrapper = options.dieWithParent === false ? null : setpriv();
     const [command, argv] = wrapper ? [wrapper, ['--pdeathsig', 'KILL', options.command, ...args]] : [options.command, [...args]];
     const stdio: StdioOptions = ['ignore', options.stdout ?? 'ignore', 'pipe', ...Array<'pipe'>(options.extraPipes ?? 0).fill('pipe')];
-    const child = spawn(command, argv, { stdio, env: options.env, cwd, detached: true });
+    const child = spawn(command, argv, { stdio, env: options.env, cwd });
     this.child = child;
     let closed = false;
     child.on('error', (err) => {
