@@ -11,7 +11,6 @@
 // display time. A real camera adds its own encode and RTSP delay on top.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,10 +27,10 @@ import { LiveHubRegistry } from '../src/video/live/live-hub.ts';
 import { registerLiveRoutes } from '../src/video/live/live.routes.ts';
 import { LiveService } from '../src/video/live/live.service.ts';
 import { testPatternArgs } from '../src/video/live/test-pattern.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/browser.ts';
+import { freePort } from '../test/support/net.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const FFMPEG = '/usr/bin/ffmpeg';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** Samples from the first seconds are left out: the player starts on a cached GOP and catches up. */
 const WARMUP_MS = 3000;
 
@@ -55,15 +54,6 @@ for (const need of [CHROMIUM, FFMPEG]) {
     console.error(`${need} not found: this benchmark needs Chromium and ffmpeg`);
     process.exit(2);
   }
-}
-
-/** A free loopback port for the camera's HTTP stream. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** The camera: the stamped test pattern, encoded and served as MPEG-TS over HTTP; returns its URL. */
@@ -132,7 +122,7 @@ async function main(): Promise<void> {
     ffmpegPath: FFMPEG, index: { insert: async () => undefined }, live: registry.obtain('bench'),
     log: (m) => (/error|exited|stalled/.test(m) ? console.error(m) : undefined),
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     await ingest.start();
     // An operator opens a camera that is already streaming: let the camera and its ingest settle.
@@ -146,7 +136,6 @@ async function main(): Promise<void> {
       return { samples: w.samples, unread: w.unread, stats: w.player.stats as Record<string, number> };
     });
     const kept = samples.filter(([at]) => at >= started + WARMUP_MS);
-    if (process.env.BENCH_DEBUG) console.error(kept.filter(([, age]) => age > 600).map(([at, age]) => `${((at - started) / 1000).toFixed(2)}s:${Math.round(age)}`).join(" "));
     const ages = kept.map(([, age]) => age).sort((a, b) => a - b);
     const buffers = kept.map(([, , buf]) => buf * 1000).sort((a, b) => a - b);
     const hub = registry.get('bench')!.stats;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -22,6 +21,7 @@ import { seedCameras } from '../src/video/ingest/ingest.fixture.ts';
 import { createIngestServices } from '../src/video/ingest/ingest.module.ts';
 import { LeaseRepository } from '../src/video/ingest/lease.repository.ts';
 import { RecordingRepository } from '../src/video/recording/recording.repository.ts';
+import { freePort } from './support/net.ts';
 import { createTempDatabase } from './support/postgres.ts';
 import { dataset } from '../bench/datasets.ts';
 
@@ -37,14 +37,6 @@ const CLIP = dataset('video/parking-lot.mp4');
 function rtspMissing(): string | false {
   const probe = spawnSync(PYTHON, ['-c', 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer'], { encoding: 'utf8' });
   return probe.status === 0 ? false : `GStreamer RTSP server bindings missing (apt install python3-gi gir1.2-gst-rtsp-server-1.0): ${probe.stderr.trim().split('\n').pop()}`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 async function startRtsp(port: number): Promise<ChildProcess> {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
 import { everySecond } from '../../platform/media/ticker.ts';
@@ -9,13 +9,13 @@ import { credentialRedactor } from '../../platform/media/redact.ts';
 import type { LiveSource } from '../live/live-hub.ts';
 import { HealthTracker, type HealthSnapshot, type Transition } from './camera-health.ts';
 import { buildIngestArgs, COPYABLE_CODECS, parseSource, segmentFileName, segmentIndexOf, type IngestSource } from './ingest-source.ts';
-import { SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
+import { parseSegmentListLine, SegmentRecorder, type SegmentIndex } from './segment-recorder.ts';
 import { SegmentTail } from './segment-tail.ts';
 
 // One camera, one ffmpeg: it opens the camera once and writes fragmented-MP4 segments, which are the
 // recording (indexed as each one closes) and, while someone watches, the live stream (the segment
-// being written is followed by a SegmentTail attached to the camera's live hub); health comes from
-// ffmpeg's progress on stderr. ffmpeg runs under a supervisor: restarted with backoff when it exits,
+// being written is followed by a SegmentTail attached to the camera's live hub). Health: the segment's
+// growth is the pulse, ffmpeg's progress on stderr gives the frame rate. ffmpeg runs under a supervisor: restarted with backoff when it exits,
 // killed when no frame arrives for stallTimeoutSeconds. A camera that is not recorded still writes
 // short segments, for live, and each is deleted as it closes.
 
@@ -154,7 +154,7 @@ export class CameraIngest {
     this.health.tick();
   }
 
-  /** A segment closed: the next one is being written now (what is left of this one counts too). */
+  /** A segment closed: the next one is being written now. */
   private onSegmentClosed(name: string): void {
     const index = segmentIndexOf(name);
     if (index === undefined || index < this.segment.index) return;
@@ -171,12 +171,11 @@ export class CameraIngest {
   }
 
   /** A closed segment of a camera that is not recorded: its size tells the bitrate, then it goes. */
-  private onLiveOnlySegment(dir: string, line: string): void {
-    const [name, start, end] = line.trim().split(',');
+  private onLiveOnlySegment(dir: string, name: string, durationMs: number): void {
     if (!name) return;
-    const file = join(dir, basename(name));
+    const file = join(dir, name);
     try {
-      this.health.segment(statSync(file).size, (Number(end) - Number(start)) * 1000);
+      this.health.segment(statSync(file).size, durationMs);
     } catch {
       // already gone
     }
@@ -194,9 +193,10 @@ export class CameraIngest {
     const recorder = this.recorder;
     this.segment = { index: 0, size: 0 };
     onLines(list, (line) => {
-      this.onSegmentClosed(line.split(',')[0] ?? '');
+      const { name, durationMs } = parseSegmentListLine(line);
+      this.onSegmentClosed(name);
       if (recorder) recorder.onListLine(line);
-      else if (dir) this.onLiveOnlySegment(dir, line);
+      else if (dir) this.onLiveOnlySegment(dir, name, durationMs);
     });
   }
 
@@ -232,7 +232,7 @@ export class CameraIngest {
       // Found out from the stream itself: MJPEG over a URL that didn't say so, MPEG-4 part 2 …
       this.transcode = true;
       this.recorder?.discardRun();
-      this.log(`camera ${this.cameraId}: sends ${video[1]}, which browsers and MPEG-TS copy can't take; transcoding to H.264 (costs CPU)`);
+      this.log(`camera ${this.cameraId}: sends ${video[1]}, which browsers can't play; transcoding to H.264 (costs CPU)`);
       this.supervisor.restart();
     }
   }

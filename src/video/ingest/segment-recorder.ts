@@ -1,5 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
+import { containerOf, readFmp4Layout } from '../recording/segment-format.ts';
 
 // Files the segments one camera's ffmpeg writes. ffmpeg writes each run's segments into a staging
 // folder of its own (<dataDir>/recordings/<camera>/.incoming/<runStartMs>/), and lists each segment
@@ -46,27 +47,18 @@ export interface SegmentRecorderOptions {
 const CLOCK_TOLERANCE_MS = 1000;
 const MAX_INSERT_ATTEMPTS = 5;
 
+/** One line of ffmpeg's CSV segment list: the file's name (as ffmpeg wrote it) and its stream duration. */
+export function parseSegmentListLine(line: string): { name: string; durationMs: number } {
+  const [name, start, end] = line.trim().split(',');
+  return { name: basename(name ?? ''), durationMs: (Number(end) - Number(start)) * 1000 };
+}
+
 /**
  * Whether a segment a killed ffmpeg left holds any video: an MP4 one that got no further than its
- * init segment (ftyp + moov) does not. Top-level box headers are walked until an mdat is found.
+ * init segment (ftyp + moov) does not.
  */
-function holdsMedia(file: string): boolean {
-  if (!file.endsWith('.mp4')) return true;
-  const fd = openSync(file, 'r');
-  try {
-    const size = statSync(file).size;
-    const header = Buffer.alloc(8);
-    for (let at = 0; at + 8 <= size; ) {
-      if (readSync(fd, header, 0, 8, at) < 8) return false;
-      const boxSize = header.readUInt32BE(0);
-      if (header.toString('latin1', 4, 8) === 'mdat') return at + 8 < size;
-      if (boxSize < 8) return false;
-      at += boxSize;
-    }
-    return false;
-  } finally {
-    closeSync(fd);
-  }
+async function holdsMedia(file: string): Promise<boolean> {
+  return containerOf(file) === 'ts' || (await readFmp4Layout(file)) !== null;
 }
 
 export class SegmentRecorder {
@@ -144,10 +136,9 @@ export class SegmentRecorder {
   }
 
   private async fileListed(run: NonNullable<SegmentRecorder['run']>, line: string, closedAt: number): Promise<void> {
-    const [name, start, end] = line.trim().split(',');
-    const file = join(run.dir, basename(name ?? ''));
-    run.filed.add(basename(file));
-    const durationMs = (Number(end) - Number(start)) * 1000;
+    const { name, durationMs } = parseSegmentListLine(line);
+    const file = join(run.dir, name);
+    run.filed.add(name);
     if (!name || !Number.isFinite(durationMs)) throw new Error(`unreadable segment list line "${line}"`);
     if (durationMs <= 0) {
       rmSync(file, { force: true });
@@ -172,7 +163,7 @@ export class SegmentRecorder {
       const file = join(dir, name);
       const st = statSync(file);
       const end = Math.round(st.mtimeMs);
-      if (st.size > 0 && end > start && holdsMedia(file)) {
+      if (st.size > 0 && end > start && (await holdsMedia(file))) {
         await this.file(file, Math.round(start), end);
         start = end;
       } else {

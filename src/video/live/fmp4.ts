@@ -17,12 +17,15 @@ export const MAX_BOX_BYTES = 64 * 1024 * 1024;
  * the file as soon as it is complete, no trailer (a segment cut short by a crash reads the same).
  * Every segment file starts with its own init segment (ftyp + moov) and its timestamps at 0.
  */
-export const SEGMENT_MP4_OPTIONS = 'movflags=empty_moov+default_base_moof+frag_keyframe+skip_trailer:frag_duration=200000:flush_packets=1';
+const MP4_FRAGMENTING: ReadonlyArray<[string, string]> = [
+  ['movflags', 'empty_moov+default_base_moof+frag_keyframe+skip_trailer'],
+  ['frag_duration', '200000'],
+  ['flush_packets', '1'],
+];
+export const SEGMENT_MP4_OPTIONS = MP4_FRAGMENTING.map(([k, v]) => `${k}=${v}`).join(':');
 
 /** The same fragmentation as output options of a plain mp4 output (tests and benchmarks). */
-export const LIVE_FMP4_OUTPUT_ARGS: readonly string[] = [
-  '-f', 'mp4', '-movflags', 'empty_moov+default_base_moof+frag_keyframe+skip_trailer', '-frag_duration', '200000', '-flush_packets', '1',
-];
+export const LIVE_FMP4_OUTPUT_ARGS: readonly string[] = ['-f', 'mp4', ...MP4_FRAGMENTING.flatMap(([k, v]) => [`-${k}`, v])];
 
 export class Fmp4Error extends Error {
   override name = 'Fmp4Error';

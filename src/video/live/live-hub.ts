@@ -156,8 +156,7 @@ export class LiveHub implements LiveStreamSink {
    */
   feed(stream: NodeJS.ReadableStream): void {
     if (this.closed) throw new Error(`live hub ${this.cameraId} is closed`);
-    this.release('stream restarted', false);
-    this.counters.streams++;
+    this.streamBegin();
     let parser: Fmp4Parser | undefined = new Fmp4Parser();
     const onData = (chunk: Buffer | string): void => {
       if (!parser) return; // unreadable stream: drained so the ingest never blocks on its pipe
