@@ -297,6 +297,37 @@ function parseMoof(buf: Buffer, info: InitInfo): { keyframe: boolean; decodeTime
 }
 
 /**
+ * Adds to every traf's base decode time (tfdt) in the moof at `buf[start, end)` (its payload) the
+ * ticks `deltaOf(trackId)` gives, in place; a traf whose track gets undefined is left as it is.
+ * Returns where it wrote (offset in `buf`, bytes). A time that would go negative, or past a
+ * version 0 (32-bit) tfdt, is an error.
+ */
+export function shiftDecodeTimes(buf: Buffer, start: number, end: number, deltaOf: (trackId: number) => bigint | undefined): Array<{ at: number; length: number }> {
+  const written: Array<{ at: number; length: number }> = [];
+  for (const traf of children(buf, start, end)) {
+    if (traf.type !== 'traf') continue;
+    const kids = children(buf, traf.start, traf.end);
+    const tfhd = kids.find((k) => k.type === 'tfhd');
+    const tfdt = kids.find((k) => k.type === 'tfdt');
+    const delta = tfhd && tfdt ? deltaOf(buf.readUInt32BE(tfhd.start + 4)) : undefined;
+    if (!tfdt || delta === undefined) continue;
+    const at = tfdt.start + 4;
+    if (buf[tfdt.start] === 1) {
+      const time = buf.readBigUInt64BE(at) + delta;
+      if (time < 0n) throw new Fmp4Error('shifted decode time is negative');
+      buf.writeBigUInt64BE(time, at);
+      written.push({ at, length: 8 });
+    } else {
+      const time = BigInt(buf.readUInt32BE(at)) + delta;
+      if (time < 0n || time > 0xffffffffn) throw new Fmp4Error('shifted decode time does not fit a version 0 tfdt');
+      buf.writeUInt32BE(Number(time), at);
+      written.push({ at, length: 4 });
+    }
+  }
+  return written;
+}
+
+/**
  * Moves a fragment along the timeline by `seconds`: every track's base decode time (tfdt) is
  * rewritten in place (the fragment's buffer is its own, see Fmp4Parser). Used to splice segment
  * files, whose timestamps each restart at 0, into one continuous live stream.
@@ -306,26 +337,11 @@ export function shiftFragment(fragment: MediaFragment, init: InitSegment, second
   const buf = fragment.data;
   const moof = children(buf, 0, buf.length).find((b) => b.type === 'moof');
   if (!moof) throw new Fmp4Error('fragment has no moof');
-  for (const traf of children(buf, moof.start, moof.end)) {
-    if (traf.type !== 'traf') continue;
-    const kids = children(buf, traf.start, traf.end);
-    const tfhd = kids.find((k) => k.type === 'tfhd');
-    const tfdt = kids.find((k) => k.type === 'tfdt');
-    if (!tfhd || !tfdt) continue;
-    const id = buf.readUInt32BE(tfhd.start + 4);
+  shiftDecodeTimes(buf, moof.start, moof.end, (id) => {
     const track = init.tracks.find((t) => t.id === id);
     if (!track) throw new Fmp4Error(`fragment names track ${id}, which the init segment does not have`);
-    const delta = BigInt(Math.round(seconds * track.timescale));
-    if (buf[tfdt.start] === 1) {
-      const time = buf.readBigUInt64BE(tfdt.start + 4) + delta;
-      if (time < 0n) throw new Fmp4Error('shifted decode time is negative');
-      buf.writeBigUInt64BE(time, tfdt.start + 4);
-    } else {
-      const time = BigInt(buf.readUInt32BE(tfdt.start + 4)) + delta;
-      if (time < 0n || time > 0xffffffffn) throw new Fmp4Error('shifted decode time does not fit a version 0 tfdt');
-      buf.writeUInt32BE(Number(time), tfdt.start + 4);
-    }
-  }
+    return BigInt(Math.round(seconds * track.timescale));
+  });
   return { ...fragment, decodeTime: fragment.decodeTime === undefined ? undefined : fragment.decodeTime + seconds };
 }
 

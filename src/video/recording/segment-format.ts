@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { shiftDecodeTimes } from '../live/fmp4.ts';
 
 // The two containers a recording segment may be in, told apart by the file's extension:
 //  - `.mp4`, what the ingest records: a self-contained fragmented MP4 (ftyp + moov, the init segment,
@@ -156,20 +157,14 @@ export async function decodeTimePatches(file: string, layout: Fmp4Layout, ms: nu
       if (box.type === 'moof') {
         if (box.size > MAX_MOOF_BYTES) throw new Error(`${file}: a ${box.size}-byte moof at byte ${at}`);
         const moof = await readAt(fd, at, box.size);
-        for (const traf of boxes(moof, 8, moof.length)) {
-          if (traf.type !== 'traf') continue;
-          const tfhd = child(moof, traf, 'tfhd');
-          const tfdt = child(moof, traf, 'tfdt');
-          const delta = tfhd && shift.get(moof.readUInt32BE(tfhd.start + 4));
-          if (!tfdt || delta === undefined) continue;
-          const v1 = moof[tfdt.start] === 1;
-          const time = (v1 ? moof.readBigUInt64BE(tfdt.start + 4) : BigInt(moof.readUInt32BE(tfdt.start + 4))) + delta;
-          const bytes = Buffer.alloc(v1 ? 8 : 4);
-          if (v1) bytes.writeBigUInt64BE(time);
-          else if (time <= 0xffffffffn) bytes.writeUInt32BE(Number(time));
-          else throw new Error(`${file}: a 32-bit tfdt cannot be moved ${ms} ms`);
-          patches.push({ offset: at + tfdt.start + 4, bytes });
+        let written: Array<{ at: number; length: number }> = [];
+        try {
+          written = shiftDecodeTimes(moof, 8, moof.length, (id) => shift.get(id));
+        } catch (err) {
+          if ((err as Error).message.startsWith('shifted decode time')) throw new Error(`${file}: a 32-bit tfdt cannot be moved ${ms} ms`);
+          // A moof whose boxes don't fit together is served as it is.
         }
+        for (const w of written) patches.push({ offset: at + w.at, bytes: Buffer.from(moof.subarray(w.at, w.at + w.length)) });
       }
       at += box.size;
     }
