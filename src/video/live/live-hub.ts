@@ -106,11 +106,6 @@ export class LiveHub implements LiveStreamSink {
     if (source && this.viewers.size) this.startSource();
   }
 
-  /** An attached source that is not running can be started: the camera is live on this node. */
-  get available(): boolean {
-    return this.current !== undefined || this.source !== undefined;
-  }
-
   /**
    * Makes sure a picture is at hand (for a snapshot or a status): starts the source if it isn't
    * running and waits for a keyframe, at most timeoutMs. True when there is one.
