@@ -16,13 +16,14 @@ function tracker(offlineAfterMs = 8000) {
   return { h, seen, advance: (ms: number) => (now += ms), ticking, at: () => now };
 }
 
-test('frames make a camera online; silence for offlineAfterMs makes it offline with the last problem as reason', () => {
+test('written video makes a camera online; silence for offlineAfterMs makes it offline with the last problem as reason', () => {
   const { h, seen, advance, ticking } = tracker();
   h.runStarted(1);
   advance(1000);
   h.frames(0);
-  assert.equal(seen.length, 0, 'a progress block with no frames is not video');
   h.frames(25);
+  assert.equal(seen.length, 0, 'a progress report is a frame rate, not a pulse');
+  h.written(250_000);
   assert.deepEqual(seen.map((t) => [t.status, t.reason]), [['online', 'receiving video']]);
   for (let i = 0; i < 5; i++) {
     advance(1000);
@@ -47,8 +48,22 @@ test('frames make a camera online; silence for offlineAfterMs makes it offline w
   // The new run's frame count starts at 0 again.
   advance(500);
   h.frames(3);
+  h.written(10_000);
   assert.deepEqual(seen.map((t) => t.status), ['online', 'offline', 'online']);
   assert.equal(seen[2].reason, 'video is back');
+});
+
+test('a progress report that comes after the video stopped does not hold off offline', () => {
+  // ffmpeg reports every 5 s, and once more as it exits: the frames it counts may be seconds old.
+  const { h, seen, ticking } = tracker(4000);
+  h.runStarted(1);
+  h.frames(10);
+  h.written(50_000);
+  ticking(3000);
+  h.frames(30);
+  ticking(1000);
+  assert.deepEqual(seen.map((t) => t.status), ['online', 'offline'], 'offline 4 s after the last video written');
+  assert.match(seen[1].reason, /^no video for 4 s/);
 });
 
 test('a camera that never sends a frame goes offline after offlineAfterMs from the start', () => {
@@ -62,12 +77,12 @@ test('a camera that never sends a frame goes offline after offlineAfterMs from t
 
 test('a tick that comes late (the event loop was blocked) judges nothing: the frames that piled up come next', () => {
   const { h, seen, advance, ticking } = tracker(5000);
-  h.frames(10);
+  h.written(10_000);
   ticking(2000);
   advance(9000);
   h.tick();
   assert.deepEqual(seen.map((t) => t.status), ['online'], 'no offline from a late tick');
-  h.frames(200);
+  h.written(200_000);
   ticking(3000);
   assert.deepEqual(seen.map((t) => t.status), ['online']);
   ticking(3000);

@@ -72,18 +72,20 @@ export class HealthTracker {
     this.lastProblem = text.slice(0, 200);
   }
 
-  /** ffmpeg's running frame count for the current run; true when it moved on. */
-  frames(runFrameCount: number): boolean {
+  /**
+   * ffmpeg's running frame count for the current run, from its progress reports: the frame rate.
+   * Not a pulse: a report comes every few seconds and may count frames of a camera that has since
+   * gone quiet (ffmpeg prints one more as it exits), so only `written` says video is arriving now.
+   */
+  frames(runFrameCount: number): void {
     const added = runFrameCount - this.runFrames;
-    if (added <= 0) return false;
+    if (added <= 0) return;
     this.runFrames = runFrameCount;
     this.totalFrames += added;
-    this.alive();
     this.sample(this.frameSamples, this.totalFrames);
-    return true;
   }
 
-  /** Video was written just now (the segment being recorded grew by `bytes`). */
+  /** Video was written just now (the segment being recorded grew by `bytes`): the camera's pulse. */
   written(bytes: number): void {
     this.totalBytes += bytes;
     this.alive();

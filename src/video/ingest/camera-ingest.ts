@@ -204,7 +204,7 @@ export class CameraIngest {
     const item = this.parser.push(line);
     if (!item) return;
     if ('block' in item) {
-      if (this.health.frames(item.block.frame)) this.supervisor.markProgress();
+      this.health.frames(item.block.frame);
       return;
     }
     // The on-demand live output retrying a socket nobody listens on: by design, not a problem.
