@@ -210,6 +210,17 @@ describe('changes by a Bannu supervisor', () => {
     await call('bannuSupervisor', 'PATCH', `/api/cameras/${camera.id}`, { status: 'maintenance' });
     assert.ok(!(await h.network.listIngestCameras()).some((c) => c.id === camera.id));
     assert.equal((await call('bannuSupervisor', 'DELETE', `/api/sites/${site.id}`)).status, 409);
+    // Recordings are evidence: a camera that still has some is not deleted, and they stay indexed.
+    const start = new Date('2026-01-01T00:00:00Z');
+    await h.database.db.insertInto('recording_segments').values({
+      camera_id: camera.id, start_at: start, end_at: new Date(start.getTime() + 10_000), bytes: 1, path: `recordings/${camera.id}/2026-01-01/${start.getTime()}.mp4`,
+    }).execute();
+    const refused = await call('bannuSupervisor', 'DELETE', `/api/cameras/${camera.id}`);
+    assert.equal(refused.status, 409, refused.raw);
+    assert.match(refused.body.message, new RegExp(`camera "${camera.id}" still has recordings`));
+    assert.equal((await call('bannuSupervisor', 'GET', `/api/cameras/${camera.id}`)).status, 200);
+    assert.equal((await h.database.db.selectFrom('recording_segments').select('id').where('camera_id', '=', camera.id).execute()).length, 1);
+    await h.database.db.deleteFrom('recording_segments').where('camera_id', '=', camera.id).execute();
     assert.equal((await call('bannuSupervisor', 'DELETE', `/api/cameras/${camera.id}`)).status, 204);
     assert.equal((await call('bannuSupervisor', 'DELETE', `/api/sites/${site.id}`)).status, 204);
     assert.equal((await call('bannuSupervisor', 'GET', `/api/sites/${site.id}`)).status, 404);

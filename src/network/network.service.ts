@@ -15,7 +15,7 @@ import {
   type StreamInput,
 } from './network.schema.ts';
 import { requireInScope } from './guards.ts';
-import { isUniqueViolation } from './sql.ts';
+import { isForeignKeyViolation, isUniqueViolation } from './sql.ts';
 import { hasRedactedSecret, keepRedactedSecrets, redactStreamUrl } from './stream-url.ts';
 
 /** Metres searched around `near` when the query names no radius. */
@@ -235,7 +235,12 @@ export class NetworkService {
 
   async deleteCamera(actor: Actor, id: string): Promise<void> {
     const camera = await this.load(actor, id, 'camera.delete');
-    await this.cameras.delete(id);
+    try {
+      await this.cameras.delete(id);
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      throw new ConflictError(`camera "${id}" still has recordings or exports, which are kept as evidence: set it to maintenance to stop recording, and delete it once retention has removed them`);
+    }
     await this.audit.record(actor, { action: 'camera.delete', targetType: 'camera', targetId: id, scopePath: camera.scope_path, details: { code: camera.code, name: camera.name, siteId: camera.site_id } });
     await this.bus.publish('network.camera.changed', { cameraId: id, siteId: camera.site_id, scopePath: camera.scope_path, change: 'deleted' });
   }

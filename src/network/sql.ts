@@ -47,3 +47,12 @@ export async function takenKeys(db: Db, table: 'sites' | 'cameras', codes: strin
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
 }
+
+/**
+ * A row elsewhere still points at this one: foreign_key_violation, or restrict_violation where the
+ * reference says `on delete restrict` (newer PostgreSQL, PGlite), from either driver.
+ */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === '23503' || code === '23001';
+}

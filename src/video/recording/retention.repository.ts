@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db } from '../../platform/db/database.ts';
+import type { DB, RecordingSegmentTable } from '../../platform/db/schema.ts';
 
 export interface DeletableSegment {
   id: number;
@@ -22,6 +23,8 @@ const QUOTA_LOCK = 740_101;
  * rows, removes their files, then deletes the rows: a crash in between leaves rows whose files are
  * gone (the next run deletes them; playback skips them), never files that no row points to.
  * A concurrent legal hold waits on the row lock and then finds the row gone, or holds it first.
+ * A segment an export is still reading (pending or running, its period overlapping) is not taken
+ * either: eviction waits for the export to finish rather than failing it.
  */
 export class RetentionRepository {
   constructor(private readonly db: Db) {}
@@ -34,6 +37,7 @@ export class RetentionRepository {
         .innerJoin('cameras as c', 'c.id', 's.camera_id')
         .select(['s.id', 's.camera_id', 's.path', 's.bytes'])
         .where('s.legal_hold', '=', false)
+        .where(notBeingExported)
         .where('s.end_at', '<', sql<Date>`${now}::timestamptz - make_interval(days => coalesce(c.retention_days, ${defaultDays}::int))`)
         .$if(exclude.length > 0, (q) => q.where('s.id', 'not in', exclude))
         .orderBy('s.start_at')
@@ -55,11 +59,12 @@ export class RetentionRepository {
       let usage = await usageIn(trx);
       if (usage <= quotaBytes) return { deleted: [], usage, candidates: 0 };
       const oldest = await trx
-        .selectFrom('recording_segments')
-        .select(['id', 'camera_id', 'path', 'bytes'])
-        .where('legal_hold', '=', false)
-        .$if(exclude.length > 0, (q) => q.where('id', 'not in', exclude))
-        .orderBy('start_at').orderBy('id')
+        .selectFrom('recording_segments as s')
+        .select(['s.id', 's.camera_id', 's.path', 's.bytes'])
+        .where('s.legal_hold', '=', false)
+        .where(notBeingExported)
+        .$if(exclude.length > 0, (q) => q.where('s.id', 'not in', exclude))
+        .orderBy('s.start_at').orderBy('s.id')
         .limit(batch)
         .forUpdate().skipLocked()
         .execute();
@@ -83,6 +88,15 @@ export class RetentionRepository {
     if (deleted.length) await trx.deleteFrom('recording_segments').where('id', 'in', deleted.map((r) => r.id)).execute();
     return deleted;
   }
+}
+
+/** No pending or running export of the segment's camera overlaps it. */
+function notBeingExported(eb: ExpressionBuilder<DB & { s: RecordingSegmentTable }, 's'>) {
+  return eb.not(eb.exists(eb.selectFrom('video_exports as e').select(sql`1`.as('one'))
+    .whereRef('e.camera_id', '=', 's.camera_id')
+    .where('e.status', 'in', ['pending', 'running'])
+    .whereRef('e.from_at', '<', 's.end_at')
+    .whereRef('e.to_at', '>', 's.start_at')));
 }
 
 async function usageIn(db: Db): Promise<number> {

@@ -30,6 +30,7 @@ beforeEach(() => {
 afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   await database.db.deleteFrom('recording_segments').execute();
+  await database.db.deleteFrom('video_exports').execute();
   await database.db.deleteFrom('cameras').execute();
 });
 
@@ -110,6 +111,35 @@ test('held segments alone over the quota: nothing else is lost and the run says 
   assert.equal(report.evicted, 0);
   assert.equal(report.overQuota, true);
   assert.deepEqual(await remainingIds(), [h1.id, h2.id]);
+});
+
+test('a segment an unfinished export is reading is neither expired nor evicted until the export ends', async () => {
+  await seedCameras(database.db, ['cam-a', 'cam-b']);
+  const exported = await segment('cam-a', 40 * DAY, 100);
+  const before = await segment('cam-a', 40 * DAY + 20_000, 100);
+  const otherCamera = await segment('cam-b', 40 * DAY, 100);
+  const row = exported.id;
+  const seg = await database.db.selectFrom('recording_segments').selectAll().where('id', '=', row).executeTakeFirstOrThrow();
+  // The export's period covers the middle of that segment only.
+  const job = {
+    id: 'exp-1', camera_id: 'cam-a', from_at: new Date(seg.start_at.getTime() + 2000), to_at: new Date(seg.start_at.getTime() + 4000),
+    status: 'running' as const, requested_by: 'u1',
+  };
+  await database.db.insertInto('video_exports').values(job).execute();
+  const service = new RetentionService(repo, index, { dataDir, retentionDays: 30 });
+  let report = await service.runOnce(NOW);
+  assert.equal(report.expired, 2, 'the segment before the export and the other camera\'s go');
+  assert.deepEqual(await remainingIds(), [exported.id]);
+  assert.ok(existsSync(exported.file) && !existsSync(before.file) && !existsSync(otherCamera.file));
+  // The quota path spares it too.
+  report = await new RetentionService(repo, index, { dataDir, retentionDays: 365, quotaBytes: 10 }).runOnce(NOW);
+  assert.equal(report.evicted, 0);
+  assert.equal(report.overQuota, true);
+  // Once the export is done the segment is an ordinary old segment again.
+  await database.db.updateTable('video_exports').set({ status: 'done' }).where('id', '=', 'exp-1').execute();
+  report = await service.runOnce(NOW);
+  assert.equal(report.expired, 1);
+  assert.deepEqual(await remainingIds(), []);
 });
 
 test('a file that cannot be deleted keeps its row; the rest are deleted and the run does not spin', async () => {
