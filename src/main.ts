@@ -19,7 +19,7 @@ commands:
   serve                 start the platform
   migrate               apply database migrations and exit
   config schema         print the JSON Schema of safecity.yaml
-  config check          validate the configuration and print it (secrets hidden)
+  config check [FILE]   validate the configuration (or FILE) and print it (secrets hidden)
   audit verify          check the audit log's hash chain; exit 1 naming the first bad row
   import cameras FILE   import cameras from CSV or GeoJSON (all or nothing)
   import sites FILE     import sites from CSV or GeoJSON (all or nothing)
@@ -106,11 +106,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'config':
       if (sub === 'schema') {
+        if (rest.length) throw new UsageError(`config schema takes no arguments (got "${rest[0]}")`);
         console.log(JSON.stringify(configJsonSchema(), null, 2));
         return 0;
       }
       if (sub === 'check') {
-        console.log(JSON.stringify(hideSecrets(config()), null, 2));
+        // `config check FILE` checks that file; without one, the configuration a start would use.
+        if (rest.length > 1 || (rest.length && parsed.values.config)) throw new UsageError('config check takes one file: config check FILE, or --config FILE');
+        console.log(JSON.stringify(hideSecrets(rest.length ? loadConfig(rest[0]) : config()), null, 2));
         return 0;
       }
       throw new UsageError(`config: expected "schema" or "check", got ${sub ? `"${sub}"` : 'nothing'}`);

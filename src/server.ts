@@ -13,6 +13,7 @@ import { createBus } from './platform/bus/create-bus.ts';
 import { openDatabase, type Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { buildHttpApp, type App } from './platform/http/app.ts';
+import { ClusterNodeRepository } from './system/cluster-nodes.repository.ts';
 import { registerSystemRoutes } from './system/system.routes.ts';
 import { registerEventRoutes } from './system/events.routes.ts';
 import { createNetworkServices, type NetworkServices } from './network/network.module.ts';
@@ -47,6 +48,10 @@ export interface Platform {
   live: LiveServices;
   ingest: IngestServices;
   app: App;
+  /** This process's id among the nodes (camera leases, cluster_nodes). */
+  workerId: string;
+  /** Where each node is reached; startPlatform registers this one once it listens. */
+  nodes: ClusterNodeRepository;
   close(): Promise<void>;
 }
 
@@ -103,7 +108,10 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     // Hubs are fed by this node's ingest (IngestDeps.liveHubs = live.hubs); without one, no camera is live here.
     const workerId = newWorkerId();
     const leases = new LeaseRepository(database.db);
-    const live = createLiveServices({ audit, cameras: { scopePathOf: cameraScope }, ffmpegPath: ffmpeg.ffmpeg, leases, workerId, log });
+    const nodes = new ClusterNodeRepository(database.db);
+    closers.unshift(() => nodes.unregister(workerId));
+    // Live video of a camera another node ingests is relayed from that node (its lease, its URL).
+    const live = createLiveServices({ audit, cameras: { scopePathOf: cameraScope }, ffmpegPath: ffmpeg.ffmpeg, leases, nodes, workerId, log });
     closers.unshift(async () => live.hubs.closeAll());
     registerLiveRoutes(app, live.live);
     // One ffmpeg per camera feeds recording, live hubs and health; started by startPlatform.
@@ -113,7 +121,7 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
 
     let closed = false;
     return {
-      config, database, bus, audit, identity, network, recording, live, ingest, app,
+      config, database, bus, audit, identity, network, recording, live, ingest, app, workerId, nodes,
       async close() {
         if (closed) return;
         closed = true;
@@ -162,6 +170,9 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
     const port = new URL(address).port;
     const url = `http://127.0.0.1:${port}`;
     log(`listening on ${config.server.host}:${port}`);
+    const advertised = config.server.advertiseUrl ?? url;
+    await platform.nodes.register(platform.workerId, advertised);
+    log(`node ${platform.workerId} reached at ${advertised} by the other nodes`);
     return {
       platform,
       url,

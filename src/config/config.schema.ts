@@ -14,6 +14,9 @@ export const ServerConfig = z
       .default(1024 * 1024)
       .describe('Largest JSON request body accepted, in bytes. Bulk import routes allow 32 MiB.'),
     trustProxy: z.boolean().default(false).describe('Take the client address from X-Forwarded-For (behind a reverse proxy).'),
+    advertiseUrl: z
+      .url({ protocol: /^https?$/ }).optional()
+      .describe('Base URL other nodes reach this node\'s API at (e.g. http://10.0.4.12:8080), to relay live video of the cameras it ingests. Unset: http://127.0.0.1:<port>, which only nodes on the same machine reach. Overridden by SAFECITY_ADVERTISE_URL.'),
   })
   .describe('HTTP server.');
 

@@ -37,6 +37,7 @@ function envOverrides(raw: Record<string, any>, env: Env, where: string): Record
   if (env.NATS_URL) set(['bus', 'natsUrl'], env.NATS_URL);
   if (env.SAFECITY_DATA_DIR) set(['dataDir'], env.SAFECITY_DATA_DIR);
   if (env.SAFECITY_ADMIN_PASSWORD) set(['auth', 'adminPassword'], env.SAFECITY_ADMIN_PASSWORD);
+  if (env.SAFECITY_ADVERTISE_URL) set(['server', 'advertiseUrl'], env.SAFECITY_ADVERTISE_URL);
   if (env.PORT !== undefined && env.PORT !== '') {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

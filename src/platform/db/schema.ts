@@ -131,6 +131,13 @@ export interface CameraLeaseTable {
   acquired_at: CreatedAt;
 }
 
+export interface ClusterNodeTable {
+  worker_id: string;
+  /** Base URL of the node's API as other nodes reach it (0005). */
+  url: string;
+  started_at: CreatedAt;
+}
+
 export interface CameraHealthTable {
   camera_id: string;
   status: 'online' | 'offline';
@@ -183,6 +190,7 @@ export interface VideoExportTable {
 
 export interface VideoDB {
   camera_leases: CameraLeaseTable;
+  cluster_nodes: ClusterNodeTable;
   camera_health: CameraHealthTable;
   camera_status_log: CameraStatusLogTable;
   recording_segments: RecordingSegmentTable;

@@ -24,5 +24,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook on every non-public route. */
     actor: import('../../identity/actor.ts').Actor;
+    /** The bearer token the actor came with (a relay to another node passes it on); never logged. */
+    credential: string;
   }
 }

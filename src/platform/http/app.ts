@@ -111,6 +111,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<App> {
     const actor = await deps.authenticate(token, req.ip);
     if (!actor) throw new UnauthorizedError('token is invalid or expired');
     req.actor = actor;
+    req.credential = token;
     if (access.kind === 'permission' && !actor.permissions.has(access.permission)) {
       await deps.audit.record(actor, {
         action: 'access.denied',

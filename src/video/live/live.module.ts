@@ -1,6 +1,6 @@
 import type { AuditService } from '../../audit/audit.service.ts';
 import { LiveHubRegistry } from './live-hub.ts';
-import { LiveService, type IngestLocator, type LiveCameraDirectory } from './live.service.ts';
+import { LiveService, type IngestLocator, type LiveCameraDirectory, type LiveServiceDeps } from './live.service.ts';
 
 export interface LiveServices {
   /** cameraId → hub: the ingest feeds it (IngestDeps.liveHubs), the routes read it. */
@@ -16,6 +16,8 @@ export interface LiveDeps {
   leases?: IngestLocator;
   /** This node's ingest worker id. */
   workerId?: string;
+  /** Where the other nodes are reached (ClusterNodeRepository), to relay their cameras' live video. */
+  nodes?: LiveServiceDeps['nodes'];
   log?: (message: string) => void;
 }
 
@@ -28,6 +30,7 @@ export function createLiveServices(deps: LiveDeps): LiveServices {
     cameras: deps.cameras,
     ffmpegPath: deps.ffmpegPath,
     workerId: deps.workerId,
+    nodes: deps.nodes,
     // Asked only for a camera with no hub here: one indexed lease lookup, not a scan of all leases.
     ingest: deps.leases,
   });

@@ -3,8 +3,10 @@ import { Permission } from '../../identity/permissions.ts';
 import { requires } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/app.ts';
 import type { InitSegment } from './fmp4.ts';
+import type { FastifyRequest } from 'fastify';
 import type { LiveHub, LiveListener } from './live-hub.ts';
-import type { LiveService } from './live.service.ts';
+import { RELAYED_BY, relaySocket, type ViewerSocket } from './live-relay.ts';
+import { liveStatusPath, type LiveRequest, type LiveService, type LiveSource } from './live.service.ts';
 
 // Live protocol on `GET /api/cameras/:id/live` (WebSocket; `?token=` since browsers can't send headers):
 //   text   {"type":"init","mimeType","codecs","width","height"}  a stream begins: reset the decoder
@@ -13,6 +15,7 @@ import type { LiveService } from './live.service.ts';
 //   text   {"type":"end","reason"}  no stream now (not started yet, ffmpeg restarting); an init follows
 // The socket is closed with 4410 when the camera's ingest leaves this node: reconnect to find it again.
 // A plain GET on the same path answers the stream's status as JSON, or why it can't be watched.
+// Any node answers for any camera: one that another node ingests is relayed from there (live-relay.ts).
 
 export const LIVE_CLOSE_GONE = 4410;
 
@@ -70,8 +73,13 @@ function pipeToSocket(hub: LiveHub, socket: LiveSocket): void {
   socket.on('error', unsubscribe);
 }
 
+function liveRequest(req: FastifyRequest): LiveRequest {
+  const relayedBy = req.headers[RELAYED_BY];
+  return { credential: req.credential, relayedBy: typeof relayedBy === 'string' ? relayedBy : undefined };
+}
+
 export function registerLiveRoutes(app: App, live: LiveService): void {
-  const watched = new WeakMap<object, LiveHub>();
+  const watched = new WeakMap<object, LiveSource>();
   app.route({
     method: 'GET',
     url: '/api/cameras/:id/live',
@@ -86,11 +94,13 @@ export function registerLiveRoutes(app: App, live: LiveService): void {
     // Runs before the upgrade: an unknown camera or one streamed elsewhere is refused with its HTTP
     // status instead of an opened-then-closed socket. Only an opened socket is audited as a view.
     preHandler: async (req) => {
-      if (req.ws) watched.set(req, await live.watch(req.actor, req.params.id));
+      if (req.ws) watched.set(req, await live.watch(req.actor, req.params.id, 'websocket', liveRequest(req)));
     },
-    handler: async (req) => live.status(req.actor, req.params.id),
+    handler: async (req) => live.status(req.actor, req.params.id, liveRequest(req)),
     wsHandler: (socket, req) => {
-      pipeToSocket(watched.get(req)!, socket as LiveSocket);
+      const source = watched.get(req)!;
+      if (source.relay) relaySocket(source.relay, liveStatusPath(req.params.id), source.relay, socket as unknown as ViewerSocket, { goneCode: LIVE_CLOSE_GONE });
+      else pipeToSocket(source.hub, socket as LiveSocket);
     },
   });
 
@@ -99,7 +109,7 @@ export function registerLiveRoutes(app: App, live: LiveService): void {
     config: { access: requires(Permission.VideoLive), tokenInQuery: true },
     schema: { tags: ['video'], summary: "The camera's latest keyframe as JPEG.", params: Params, querystring: TokenQuery },
   }, async (req, reply) => {
-    const jpeg = await live.snapshot(req.actor, req.params.id);
+    const jpeg = await live.snapshot(req.actor, req.params.id, liveRequest(req));
     return reply.header('cache-control', 'no-store').type('image/jpeg').send(jpeg);
   });
 }

@@ -2,6 +2,7 @@ import type { AuditService } from '../../audit/audit.service.ts';
 import { pathInScope, type Actor } from '../../identity/actor.ts';
 import { ConflictError, NotFoundError, UnavailableError } from '../../platform/http/errors.ts';
 import type { LiveHub, LiveHubRegistry } from './live-hub.ts';
+import { relayGet, type RelayContext, type RelayTarget } from './live-relay.ts';
 import { snapshotJpeg } from './snapshot.ts';
 
 /** What live video needs to know about a camera; the network domain answers it. */
@@ -25,7 +26,20 @@ export interface LiveServiceDeps {
   ingest?: IngestLocator;
   /** This node's worker id, to tell "another node streams it" from "nobody does". */
   workerId?: string;
+  /** Where the other nodes are reached (cluster_nodes), to relay their cameras; unset: no relay. */
+  nodes?: { urlOf(workerId: string): Promise<string | undefined> };
 }
+
+/** How a request reached this node: what a relay to the camera's node needs, and whether it already was one. */
+export interface LiveRequest {
+  /** The viewer's bearer token (a relay passes it on). */
+  credential?: string;
+  /** Set when another node relayed this request: it is served here or refused, never relayed again. */
+  relayedBy?: string;
+}
+
+/** Where a viewer's video comes from: this node's hub, or the node that ingests the camera. */
+export type LiveSource = { hub: LiveHub; relay?: undefined } | { hub?: undefined; relay: RelayTarget & RelayContext };
 
 export interface LiveStatus {
   cameraId: string;
@@ -46,8 +60,9 @@ export class LiveService {
   constructor(private readonly deps: LiveServiceDeps) {}
 
   /** The stream's codec and state, without watching (no audit entry). */
-  async status(actor: Actor, cameraId: string): Promise<LiveStatus> {
-    const { hub } = await this.locate(actor, cameraId);
+  async status(actor: Actor, cameraId: string, request: LiveRequest = {}): Promise<LiveStatus> {
+    const { hub, relay } = await this.locate(actor, cameraId, request);
+    if (relay) return (await (await relayGet(relay, liveStatusPath(cameraId), relay)).json()) as LiveStatus;
     // Live is read only while watched: to tell the codec, the stream is looked at briefly.
     if (!hub.init) await hub.warm(2000);
     const init = hub.init;
@@ -65,23 +80,28 @@ export class LiveService {
     };
   }
 
-  /** The hub to subscribe to; the view is audited as `video.live`. */
-  async watch(actor: Actor, cameraId: string, transport: LiveTransport = 'websocket'): Promise<LiveHub> {
-    const { hub, scopePath } = await this.locate(actor, cameraId);
-    await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath, details: { transport } });
-    return hub;
+  /**
+   * The hub to subscribe to, the view audited as `video.live`; or, for a camera another node
+   * ingests, where to relay from (that node audits the view when the relay reaches it).
+   */
+  async watch(actor: Actor, cameraId: string, transport: LiveTransport = 'websocket', request: LiveRequest = {}): Promise<LiveSource> {
+    const found = await this.locate(actor, cameraId, request);
+    if (found.relay) return { relay: found.relay };
+    await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath: found.scopePath, details: { transport, ...(request.relayedBy ? { relayedBy: request.relayedBy } : {}) } });
+    return { hub: found.hub };
   }
 
-  /** The picture at the latest keyframe, as JPEG; audited as a live view. */
-  async snapshot(actor: Actor, cameraId: string): Promise<Buffer> {
-    const hub = await this.watch(actor, cameraId, 'snapshot');
+  /** The picture at the latest keyframe, as JPEG; audited as a live view (by the node that ingests the camera). */
+  async snapshot(actor: Actor, cameraId: string, request: LiveRequest = {}): Promise<Buffer> {
+    const { hub, relay } = await this.watch(actor, cameraId, 'snapshot', request);
+    if (relay) return Buffer.from(await (await relayGet(relay, `/api/cameras/${encodeURIComponent(cameraId)}/snapshot.jpg`, relay)).arrayBuffer());
     await hub.warm(3000);
     const jpeg = snapshotJpeg(hub, { ffmpegPath: this.deps.ffmpegPath });
     if (!jpeg) throw new UnavailableError(`camera "${cameraId}" has no picture yet: its stream is not running`);
     return jpeg;
   }
 
-  private async locate(actor: Actor, cameraId: string): Promise<{ hub: LiveHub; scopePath: string }> {
+  private async locate(actor: Actor, cameraId: string, request: LiveRequest): Promise<{ scopePath: string } & LiveSource> {
     const scopePath = await this.deps.cameras.scopePathOf(cameraId);
     if (scopePath === undefined || !pathInScope(actor.scopePath, scopePath)) {
       if (scopePath !== undefined) {
@@ -93,10 +113,18 @@ export class LiveService {
     const hub = this.deps.registry.get(cameraId);
     if (hub) return { hub, scopePath };
     const worker = await this.deps.ingest?.workerOf(cameraId);
-    if (worker && worker !== this.deps.workerId) {
-      // Relaying another node's live stream is not built yet: say where it runs.
-      throw new ConflictError(`camera "${cameraId}" is ingested by node "${worker}"; live video is served only by that node for now`);
+    if (!worker || worker === this.deps.workerId) throw new UnavailableError(`camera "${cameraId}" is not being ingested: no live stream`);
+    // Relayed here because the lease named this node, but the camera has moved on since: ask again.
+    if (request.relayedBy) throw new UnavailableError(`camera "${cameraId}" moved to node "${worker}" while the request was relayed; ask again`);
+    const url = await this.deps.nodes?.urlOf(worker);
+    if (!url || !request.credential || !this.deps.workerId) {
+      throw new ConflictError(`camera "${cameraId}" is ingested by node "${worker}", which has not said where it is reached (server.advertiseUrl); its live video can't be relayed`);
     }
-    throw new UnavailableError(`camera "${cameraId}" is not being ingested: no live stream`);
+    return { relay: { node: worker, url, credential: request.credential, from: this.deps.workerId }, scopePath };
   }
+}
+
+/** The live route's path for a camera (its status on a plain GET, its stream on an upgrade). */
+export function liveStatusPath(cameraId: string): string {
+  return `/api/cameras/${encodeURIComponent(cameraId)}/live`;
 }

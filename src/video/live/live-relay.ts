@@ -1,0 +1,142 @@
+import WebSocket from 'ws';
+import { AppError } from '../../platform/http/errors.ts';
+
+// Live video of a camera that another node ingests, relayed from that node. The camera's lease names
+// the node and cluster_nodes its address; the viewer's own credential goes along, so the node that
+// streams the camera authorises and audits the view itself, exactly as for a viewer of its own.
+// A relayed request carries RELAYED_BY and is never relayed again: a camera that moved meanwhile
+// answers 503 and the viewer asks again, rather than bouncing between nodes.
+
+export const RELAYED_BY = 'x-safecity-relayed-by';
+
+export interface RelayTarget {
+  /** The worker id of the node that ingests the camera. */
+  node: string;
+  /** Its API base URL (server.advertiseUrl). */
+  url: string;
+}
+
+export interface RelayContext {
+  /** The viewer's bearer token, passed on to the node that streams the camera. */
+  credential: string;
+  /** This node's worker id, sent as RELAYED_BY. */
+  from: string;
+}
+
+const HTTP_TIMEOUT_MS = 8000;
+
+function unreachable(target: RelayTarget, err: unknown): AppError {
+  const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+  return new AppError(502, 'relay_failed', `node "${target.node}" at ${target.url}, which ingests this camera, cannot be reached: ${why}`);
+}
+
+/** Asks the camera's node for `path` (a GET); its error answers come back as the same error here. */
+export async function relayGet(target: RelayTarget, path: string, ctx: RelayContext): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, target.url), {
+      headers: { authorization: `Bearer ${ctx.credential}`, [RELAYED_BY]: ctx.from },
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw unreachable(target, err);
+  }
+  if (res.ok) return res;
+  const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+  throw new AppError(res.status, body.error ?? 'relay_failed', body.message ?? `node "${target.node}" answered HTTP ${res.status}`);
+}
+
+/** The part of the viewer's WebSocket (from @fastify/websocket) the relay uses. */
+export interface ViewerSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: WebSocket.RawData | string, options?: { binary: boolean }): void;
+  close(code: number, reason: string): void;
+  on(event: 'close' | 'error', listener: () => void): void;
+}
+
+export interface SocketRelayOptions {
+  /** Close code that tells the viewer to reconnect at once (the stream moved). */
+  goneCode: number;
+  /** Pause reading from the camera's node while the viewer has more than this unsent. Default 4 MiB. */
+  highWaterBytes?: number;
+  /** …and resume once it is down to this. Default 1 MiB. */
+  lowWaterBytes?: number;
+}
+
+const OPEN = 1;
+
+/** A close code a server may send (1005/1006 and the like only describe what happened). */
+function sendable(code: number): boolean {
+  return code === 1000 || code === 1001 || code === 1011 || (code >= 3000 && code <= 4999);
+}
+
+/**
+ * Pipes the camera node's live WebSocket at `path` to the viewer, message for message (text control
+ * messages and binary fragments alike), until either side ends. A viewer that reads slowly pauses
+ * the upstream socket: the camera's node then sees its own socket back up and skips that viewer to
+ * the next keyframe, as it does for any slow viewer, so nothing piles up here.
+ */
+export function relaySocket(target: RelayTarget, path: string, ctx: RelayContext, viewer: ViewerSocket, options: SocketRelayOptions): void {
+  const high = options.highWaterBytes ?? 4 * 1024 * 1024;
+  const low = options.lowWaterBytes ?? 1024 * 1024;
+  const url = new URL(path, target.url);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const upstream = new WebSocket(url, { headers: { authorization: `Bearer ${ctx.credential}`, [RELAYED_BY]: ctx.from }, handshakeTimeout: HTTP_TIMEOUT_MS });
+  let viewerGone = false;
+  let ended = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  /** Tells the viewer why there is no stream, and closes its socket. */
+  const end = (code: number, reason: string) => {
+    clearInterval(drainTimer);
+    if (ended || viewerGone || viewer.readyState !== OPEN) return;
+    ended = true;
+    viewer.send(JSON.stringify({ type: 'end', reason }));
+    viewer.close(code, reason.slice(0, 120));
+  };
+
+  upstream.on('message', (data, isBinary) => {
+    if (viewer.readyState !== OPEN) return;
+    viewer.send(data, { binary: isBinary });
+    if (drainTimer === undefined && viewer.bufferedAmount > high) {
+      upstream.pause();
+      drainTimer = setInterval(() => {
+        if (viewer.readyState !== OPEN || viewer.bufferedAmount <= low) {
+          clearInterval(drainTimer);
+          drainTimer = undefined;
+          upstream.resume();
+        }
+      }, 50);
+    }
+  });
+  upstream.on('unexpected-response', (_req, res) => {
+    // The camera's node refused the upgrade: say why, as the same close a local refusal would bring.
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      let message = `node "${target.node}" answered HTTP ${res.statusCode}`;
+      try {
+        message = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message?: string }).message ?? message;
+      } catch {
+        // not JSON: keep the status
+      }
+      const moved = res.statusCode === 409 || res.statusCode === 503;
+      end(moved ? options.goneCode : 1008, message);
+      upstream.terminate();
+    });
+  });
+  upstream.on('error', (err) => end(1011, unreachable(target, err).message));
+  upstream.on('close', (code, reason) => {
+    clearInterval(drainTimer);
+    if (ended || viewerGone || viewer.readyState !== OPEN) return;
+    ended = true;
+    viewer.close(sendable(code) ? code : 1011, (reason.toString('utf8') || 'the camera node closed the stream').slice(0, 120));
+  });
+  const viewerLeft = () => {
+    viewerGone = true;
+    clearInterval(drainTimer);
+    if (upstream.readyState === WebSocket.CONNECTING || upstream.readyState === WebSocket.OPEN) upstream.terminate();
+  };
+  viewer.on('close', viewerLeft);
+  viewer.on('error', viewerLeft);
+}
