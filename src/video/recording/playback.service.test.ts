@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import { probe, type MediaTools } from './ffmpeg.ts';
-import { PlaybackRepository } from './playback.repository.ts';
 import { PlaybackService } from './playback.service.ts';
 import { RecordingRepository } from './recording.repository.ts';
 import { actorFor, encodeSegments, fileSegments, insertSegments, recordingHarness, seedCameras, type RecordingHarness } from './recording.fixture.ts';
@@ -51,7 +50,7 @@ before(async () => {
   // cam-2 (rows only): 0–10 s, 10.8–20 s (touches: 0.8 s apart), 30–40 s (a 10 s gap), 39–50 s (overlaps).
   const row = (from: number, to: number) => ({ camera_id: 'cam-2', start_at: at(from), end_at: at(to), bytes: 1, path: `recordings/cam-2/2025-03-01/${from}.mp4` });
   await insertSegments(h.database.db, [row(0, 10), row(10.8, 20), row(30, 40), row(39, 50)]);
-  service = new PlaybackService(new RecordingRepository(h.database.db), new PlaybackRepository(h.database.db), h.network.network, h.audit, { dataDir, tools });
+  service = new PlaybackService(new RecordingRepository(h.database.db), h.network.network, h.audit, { dataDir, tools });
 });
 after(async () => {
   await h.close();

@@ -7,7 +7,6 @@ import type { Actor } from '../../identity/actor.ts';
 import { NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import type { NetworkService } from '../../network/network.service.ts';
 import type { MediaTools } from './ffmpeg.ts';
-import type { PlaybackRepository } from './playback.repository.ts';
 import type { RecordingRepository } from './recording.repository.ts';
 import { planRange, renderRange, segmentFile, type StoredSegment } from './range-render.ts';
 import { containerOf, decodeTimePatches, mapLimit, readFmp4Layout, type BytePatch, type Fmp4Layout, type SegmentContainer } from './segment-format.ts';
@@ -69,8 +68,7 @@ export class PlaybackService {
   private readonly layouts = new Map<number, Fmp4Layout | null>();
 
   constructor(
-    private readonly index: SegmentIndex,
-    private readonly segments: PlaybackRepository,
+    private readonly index: SegmentIndex & Pick<RecordingRepository, 'recordedRuns' | 'segment'>,
     private readonly cameras: CameraAccess,
     private readonly audit: AuditService,
     private readonly options: PlaybackOptions,
@@ -85,7 +83,7 @@ export class PlaybackService {
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
     // What lies in the future is not missing yet: gaps end now.
     const end = new Date(Math.max(from.getTime(), Math.min(to.getTime(), Date.now())));
-    const timeline = timelineOf(await this.segments.recordedRuns(camera.id, from, to, TOUCH_MS), from, end);
+    const timeline = timelineOf(await this.index.recordedRuns(camera.id, from, to, TOUCH_MS), from, end);
     await this.audit.record(actor, {
       action: 'video.timeline', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath,
       details: { from: from.toISOString(), to: to.toISOString(), segments: timeline.segments },
@@ -177,7 +175,7 @@ export class PlaybackService {
    */
   async segment(actor: Actor, cameraId: string, segmentId: number, container: SegmentContainer): Promise<{ file: string; bytes: number; patches?: BytePatch[] }> {
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segment = await this.segments.segment(camera.id, segmentId);
+    const segment = await this.index.segment(camera.id, segmentId);
     const file = segment && containerOf(segment.path) === container && presentSegments(this.options.dataDir, [segment]).length
       ? segmentFile(this.options.dataDir, segment.path)
       : undefined;

@@ -4,7 +4,6 @@ import type { Db } from '../../platform/db/database.ts';
 import { ExportRepository } from './export.repository.ts';
 import { ExportService } from './export.service.ts';
 import type { MediaTools } from './ffmpeg.ts';
-import { PlaybackRepository } from './playback.repository.ts';
 import { PlaybackService, type CameraAccess } from './playback.service.ts';
 import { RecordingRepository } from './recording.repository.ts';
 import { RetentionRepository } from './retention.repository.ts';
@@ -35,7 +34,7 @@ export function createRecordingServices(deps: RecordingDeps): RecordingServices 
   const { db, audit, cameras, config, tools, log } = deps;
   const dataDir = config.dataDir;
   const index = new RecordingRepository(db);
-  const playback = new PlaybackService(index, new PlaybackRepository(db), cameras, audit, { dataDir, tools });
+  const playback = new PlaybackService(index, cameras, audit, { dataDir, tools });
   const exports = new ExportService(new ExportRepository(db), index, cameras, audit, { dataDir, tools });
   const retention = new RetentionService(new RetentionRepository(db), index, {
     dataDir,

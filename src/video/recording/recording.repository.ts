@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../platform/db/database.ts';
 import type { RecordingSegmentTable } from '../../platform/db/schema.ts';
+import type { StoredSegment } from './range-render.ts';
 
 export type SegmentRow = Selectable<RecordingSegmentTable>;
 
@@ -16,11 +17,17 @@ export interface NewSegment {
   path: string;
 }
 
+/** A run of segments with no gap between them longer than the timeline's tolerance. */
+export interface RecordedRun {
+  from_at: Date;
+  to_at: Date;
+  segments: number;
+}
+
 export interface SegmentFilter {
   cameraId?: string;
   /** Segments that end at or before this. */
   endedBefore?: Date;
-  legalHold?: boolean;
 }
 
 /**
@@ -47,7 +54,11 @@ function check(s: NewSegment): void {
   if (problem) throw new SegmentError(`recording segment: ${problem}`);
 }
 
-/** The index of recorded segments: one row per closed file, written by the ingest. */
+/**
+ * The index of recorded segments: one row per closed file, written by the ingest and read by the
+ * timeline, playback and export. Deleting rows is retention's alone (RetentionRepository: files first,
+ * under row locks, never a held segment), so nothing here deletes.
+ */
 export class RecordingRepository {
   constructor(private readonly db: Db) {}
 
@@ -82,17 +93,40 @@ export class RecordingRepository {
       .select(sql<number>`coalesce(sum(bytes), 0)::bigint`.as('bytes'))
       .$if(filter.cameraId !== undefined, (q) => q.where('camera_id', '=', filter.cameraId!))
       .$if(filter.endedBefore !== undefined, (q) => q.where('end_at', '<=', filter.endedBefore!))
-      .$if(filter.legalHold !== undefined, (q) => q.where('legal_hold', '=', filter.legalHold!))
       .executeTakeFirstOrThrow();
     return Number(row.bytes);
   }
 
+  /** One segment of a camera, for serving it alone (HLS). */
+  segment(cameraId: string, id: number): Promise<StoredSegment | undefined> {
+    return this.db
+      .selectFrom('recording_segments')
+      .select(['id', 'start_at', 'end_at', 'bytes', 'path'])
+      .where('id', '=', id)
+      .where('camera_id', '=', cameraId)
+      .executeTakeFirst();
+  }
+
   /**
-   * Deletes these rows unless under legal hold; returns the rows deleted (the caller removes their
-   * files). Held rows stay and are simply not returned.
+   * Runs of segments overlapping [from, to) whose neighbours lie within `touchMs` of each other, merged
+   * in the database (gaps and islands) so a month of 10 s segments returns a few rows, not 260,000.
    */
-  async delete(ids: number[]): Promise<SegmentRow[]> {
-    if (!ids.length) return [];
-    return this.db.deleteFrom('recording_segments').where('id', 'in', ids).where('legal_hold', '=', false).returningAll().execute();
+  async recordedRuns(cameraId: string, from: Date, to: Date, touchMs: number): Promise<RecordedRun[]> {
+    const { rows } = await sql<RecordedRun>`
+      with s as (
+        select id, start_at, end_at,
+               max(end_at) over (order by start_at, id rows between unbounded preceding and 1 preceding) as prev_end
+        from recording_segments
+        where camera_id = ${cameraId} and start_at < ${to} and end_at > ${from}
+          and start_at > ${new Date(from.getTime() - LONGEST_SEGMENT_MS)}
+      ), g as (
+        select start_at, end_at,
+               sum(case when prev_end is null or start_at > prev_end + make_interval(secs => ${touchMs / 1000}) then 1 else 0 end)
+                 over (order by start_at, id rows unbounded preceding) as run
+        from s
+      )
+      select min(start_at) as from_at, max(end_at) as to_at, count(*)::int as segments
+      from g group by run order by from_at`.execute(this.db);
+    return rows;
   }
 }
