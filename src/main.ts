@@ -38,7 +38,7 @@ const log = (message: string) => console.log(`[safecity] ${message}`);
 
 function hideSecrets(config: Config): unknown {
   return JSON.parse(JSON.stringify(config, (key, value) => {
-    if (key === 'adminPassword' && value) return '***';
+    if ((key === 'adminPassword' || key === 'secretAccessKey') && value) return '***';
     if ((key === 'url' || key === 'natsUrl') && typeof value === 'string') return value.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
     return value;
   }));

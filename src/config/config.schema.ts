@@ -72,6 +72,23 @@ export const VideoConfig = z
   })
   .describe('Video ingest, recording and playback.');
 
+export const S3Config = z
+  .strictObject({
+    endpoint: z.url({ protocol: /^https?$/ }).describe('S3-compatible endpoint, e.g. http://minio.internal:9000 (path-style requests: https://<endpoint>/<bucket>/<key>).'),
+    region: z.string().min(1).default('us-east-1').describe('Region used in request signatures (MinIO and most others accept us-east-1).'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name').describe('Bucket that holds recordings and exports; it must exist.'),
+    prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /, of plain names').default('').describe('Key prefix inside the bucket, e.g. "peshawar/".'),
+    accessKeyId: z.string().min(1).optional().describe('Access key. Overridden by S3_ACCESS_KEY_ID.'),
+    secretAccessKey: z.string().min(1).optional().describe('Secret key. Overridden by S3_SECRET_ACCESS_KEY.'),
+  })
+  .describe('S3-compatible blob storage for recordings and exports.');
+
+export const StorageConfig = z
+  .strictObject({
+    s3: S3Config.optional().describe('Set: recordings and exports go to this S3-compatible store, readable by every node. Unset: local disk under dataDir (one node, or a shared file system).'),
+  })
+  .describe('Where recordings and exports are kept.');
+
 export const DemoConfig = z
   .strictObject({
     simulatedCameras: z.number().int().min(0).max(16).default(3).describe('How many demo cameras stream from the built-in simulator (`safecity demo` only). The rest show as registered but not streaming.'),
@@ -90,6 +107,7 @@ export const ConfigSchema = z
     auth: AuthConfig.prefault({}),
     map: MapConfig.prefault({}),
     video: VideoConfig.prefault({}),
+    storage: StorageConfig.prefault({}),
     demo: DemoConfig.prefault({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log verbosity.'),
   })

@@ -38,6 +38,12 @@ function envOverrides(raw: Record<string, any>, env: Env, where: string): Record
   if (env.SAFECITY_DATA_DIR) set(['dataDir'], env.SAFECITY_DATA_DIR);
   if (env.SAFECITY_ADMIN_PASSWORD) set(['auth', 'adminPassword'], env.SAFECITY_ADMIN_PASSWORD);
   if (env.SAFECITY_ADVERTISE_URL) set(['server', 'advertiseUrl'], env.SAFECITY_ADVERTISE_URL);
+  // S3 credentials are secrets: they may come from the environment instead of the file (only where storage.s3 is set).
+  const s3 = (raw as { storage?: { s3?: unknown } }).storage?.s3;
+  if (s3 && typeof s3 === 'object') {
+    if (env.S3_ACCESS_KEY_ID) set(['storage', 's3', 'accessKeyId'], env.S3_ACCESS_KEY_ID);
+    if (env.S3_SECRET_ACCESS_KEY) set(['storage', 's3', 'secretAccessKey'], env.S3_SECRET_ACCESS_KEY);
+  }
   if (env.PORT !== undefined && env.PORT !== '') {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
