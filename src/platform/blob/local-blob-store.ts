@@ -20,14 +20,21 @@ export class LocalBlobStore implements BlobStore {
   async put(key: string, file: string): Promise<void> {
     const target = this.pathOf(key);
     if (resolve(file) === resolve(target)) return;
-    await mkdir(dirname(target), { recursive: true });
-    try {
-      await rename(file, target);
-    } catch (err) {
-      // Another file system (a data folder on a second disk): copy, then remove the original.
-      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-      await copyFile(file, target);
-      await unlink(file);
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(target), { recursive: true });
+      try {
+        await rename(file, target);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // The folder went in between (retention removes emptied day folders): make it again, once.
+        if (code === 'ENOENT' && attempt === 1 && existsSync(file)) continue;
+        // Another file system (a data folder on a second disk): copy, then remove the original.
+        if (code !== 'EXDEV') throw err;
+        await copyFile(file, target);
+        await unlink(file);
+        return;
+      }
     }
   }
 

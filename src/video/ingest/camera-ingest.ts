@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
 import { ProgressParser } from '../../platform/media/ffmpeg-progress.ts';
 import { everySecond } from '../../platform/media/ticker.ts';
 import { onLines, SupervisedProcess, type BackoffOptions, type RunEnd } from '../../platform/media/process-supervisor.ts';
@@ -40,6 +41,8 @@ export interface CameraIngestOptions {
   /** Record segments; false: live and health only. */
   record: boolean;
   dataDir: string;
+  /** Where closed segments are stored (SegmentRecorderOptions.blobs). Default: local disk under dataDir. */
+  blobs?: BlobStore;
   segmentSeconds: number;
   stallTimeoutSeconds: number;
   ffmpegPath: string;
@@ -85,7 +88,7 @@ export class CameraIngest {
     this.health = new HealthTracker({ offlineAfterMs: stallMs, onTransition: (t) => options.onTransition?.(this.cameraId, t) });
     if (options.record) {
       this.recorder = new SegmentRecorder({
-        cameraId: this.cameraId, dataDir: options.dataDir, index: options.index, log: this.log,
+        cameraId: this.cameraId, dataDir: options.dataDir, index: options.index, blobs: options.blobs, log: this.log,
         onFiled: (s) => this.health.segment(s.bytes, s.endAt.getTime() - s.startAt.getTime()),
       });
     }

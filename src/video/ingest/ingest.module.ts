@@ -1,4 +1,5 @@
 import type { Config } from '../../config/config.schema.ts';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
 import type { EventBus } from '../../platform/bus/bus.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { locateFfmpeg, type FfmpegBinaries } from '../../platform/media/ffmpeg.ts';
@@ -22,6 +23,8 @@ export interface IngestDeps {
   /** The network domain (NetworkService.listIngestCameras). */
   cameras: IngestCameraSource;
   liveHubs?: LiveSinks;
+  /** Where recordings are stored (createBlobStore). Default: local disk under config.dataDir. */
+  blobs?: BlobStore;
   workerId?: string;
   /** Found with locateFfmpeg() when not given. */
   ffmpeg?: FfmpegBinaries;
@@ -70,6 +73,7 @@ export async function createIngestServices(deps: IngestDeps): Promise<IngestServ
         stallTimeoutSeconds: video.stallTimeoutSeconds,
         ffmpegPath: ffmpeg.ffmpeg,
         index: recordings,
+        blobs: deps.blobs,
         live: deps.liveHubs?.obtain(plan.cameraId),
         onTransition: (cameraId, t) => void health.transition(cameraId, t),
         log,

@@ -1,12 +1,15 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
+import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
 import { containerOf, readFmp4Layout } from '../recording/segment-format.ts';
 
 // Files the segments one camera's ffmpeg writes. ffmpeg writes each run's segments into a staging
 // folder of its own (<dataDir>/recordings/<camera>/.incoming/<runStartMs>/), and lists each segment
-// on fd 3 once it is closed (`name,startSeconds,endSeconds`, stream time). A closed segment is moved
-// to <dataDir>/recordings/<camera>/<YYYY-MM-DD UTC>/<startEpochMs>.mp4 and indexed (fragmented MP4,
-// see ingest-source.ts; `.ts` from earlier versions is filed the same way).
+// on fd 3 once it is closed (`name,startSeconds,endSeconds`, stream time). A closed segment is stored
+// in blob storage as recordings/<camera>/<YYYY-MM-DD UTC>/<startEpochMs>.mp4 (local disk: moved there
+// under the data folder; S3: uploaded) and only then indexed, so a row always has its blob
+// (fragmented MP4, see ingest-source.ts; `.ts` from earlier versions is filed the same way).
 //
 // Wall-clock bounds: a segment closes when the keyframe that starts the next one arrives, so for a
 // live source its end is about "now". The first segment of a run starts at now - duration; each next
@@ -24,7 +27,7 @@ export interface ClosedSegment {
   startAt: Date;
   endAt: Date;
   bytes: number;
-  /** Relative to the data folder: recordings/<camera>/<day>/<startMs>.mp4 */
+  /** Its blob key (relative to the data folder on local disk): recordings/<camera>/<day>/<startMs>.mp4 */
   path: string;
 }
 
@@ -37,6 +40,8 @@ export interface SegmentRecorderOptions {
   cameraId: string;
   dataDir: string;
   index: SegmentIndex;
+  /** Where closed segments are stored. Default: local disk under dataDir. */
+  blobs?: BlobStore;
   log?: (message: string) => void;
   /** Each segment once indexed. */
   onFiled?(segment: ClosedSegment): void;
@@ -70,13 +75,13 @@ export class SegmentRecorder {
   /** Inserts that failed (database away); retried before the next one, a few times. */
   private pending: Array<{ segment: ClosedSegment; attempts: number }> = [];
   private counters = { segments: 0, bytes: 0, lastSegmentEnd: null as Date | null };
-  /** The day folder made last, so that it is not made again for every segment. */
-  private dayDir?: string;
+  private readonly blobs: BlobStore;
 
   constructor(private readonly options: SegmentRecorderOptions) {
     this.cameraDir = join(options.dataDir, 'recordings', options.cameraId);
     this.incomingDir = join(this.cameraDir, '.incoming');
     this.now = options.now ?? Date.now;
+    this.blobs = options.blobs ?? new LocalBlobStore(options.dataDir);
   }
 
   get stats(): { segments: number; bytes: number; lastSegmentEnd: Date | null; pending: number } {
@@ -176,29 +181,18 @@ export class SegmentRecorder {
   private async file(file: string, startMs: number, endMs: number): Promise<void> {
     const bytes = statSync(file).size;
     const day = new Date(startMs).toISOString().slice(0, 10);
-    const dayDir = join(this.cameraDir, day);
-    if (this.dayDir !== dayDir) {
-      mkdirSync(dayDir, { recursive: true });
-      this.dayDir = dayDir;
-    }
     const ext = extname(file) || '.mp4';
-    let target = join(dayDir, `${startMs}${ext}`);
+    const keyAt = (ms: number) => `recordings/${this.options.cameraId}/${day}/${ms}${ext}`;
+    let key = keyAt(startMs);
     // Two segments never start in the same millisecond unless the clock stepped back.
-    for (let ms = startMs + 1; existsSync(target); ms++) target = join(dayDir, `${ms}${ext}`);
-    try {
-      renameSync(file, target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(file)) throw err;
-      // Retention removed the (empty, past) day folder since we made it.
-      mkdirSync(dayDir, { recursive: true });
-      renameSync(file, target);
-    }
+    for (let ms = startMs + 1; await this.blobs.exists(key); ms++) key = keyAt(ms);
+    await this.blobs.put(key, file);
     const segment: ClosedSegment = {
       cameraId: this.options.cameraId,
       startAt: new Date(startMs),
       endAt: new Date(endMs),
       bytes,
-      path: relative(this.options.dataDir, target).split('\\').join('/'),
+      path: key,
     };
     this.pending.push({ segment, attempts: 0 });
     while (this.pending.length) {

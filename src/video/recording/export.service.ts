@@ -4,15 +4,20 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditService } from '../../audit/audit.service.ts';
 import type { Actor } from '../../identity/actor.ts';
+import { BlobNotFoundError, type BlobStore } from '../../platform/blob/blob-store.ts';
+import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import type { ExportRepository, ExportRow } from './export.repository.ts';
 import type { MediaTools } from './ffmpeg.ts';
 import { checkPeriod, recordedSegments, type CameraAccess, type SegmentIndex } from './playback.service.ts';
-import { planRange, renderRange, type RangePlan } from './range-render.ts';
+import { planRange, renderRange, type StoredSegment } from './range-render.ts';
+import { segmentFiles } from './segment-files.ts';
 
 export interface ExportOptions {
   dataDir: string;
   tools: MediaTools;
+  /** Where segments are read from and finished exports stored. Default: local disk under dataDir. */
+  blobs?: BlobStore;
   /** Longest period one export covers. */
   maxExportSeconds?: number;
   /** How often a running export writes its progress (and so proves it is alive). */
@@ -69,6 +74,7 @@ export class ExportService {
   private readonly maxExportSeconds: number;
   private readonly heartbeatMs: number;
   private readonly staleSeconds: number;
+  private readonly blobs: BlobStore;
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private closed = false;
 
@@ -80,6 +86,7 @@ export class ExportService {
     private readonly options: ExportOptions,
   ) {
     this.dir = join(options.dataDir, 'exports');
+    this.blobs = options.blobs ?? new LocalBlobStore(options.dataDir);
     this.maxExportSeconds = options.maxExportSeconds ?? 24 * 3600;
     this.heartbeatMs = options.heartbeatMs ?? 5000;
     this.staleSeconds = options.staleSeconds ?? 120;
@@ -92,9 +99,8 @@ export class ExportService {
     checkPeriod(input.from, input.to, this.maxExportSeconds);
     if (this.closed) throw new ConflictError('this node is shutting down; request the export again');
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = await recordedSegments(this.index, this.options.dataDir, camera.id, input.from, input.to);
-    const plan = planRange(this.options.dataDir, segments, input.from, input.to);
-    if (!plan) throw new NotFoundError(`recording of camera ${camera.id} between ${input.from.toISOString()} and ${input.to.toISOString()}`);
+    const segments = await recordedSegments(this.index, this.blobs, camera.id, input.from, input.to);
+    if (!segments.length) throw new NotFoundError(`recording of camera ${camera.id} between ${input.from.toISOString()} and ${input.to.toISOString()}`);
     const row = await this.exports.insert({
       id: randomUUID(), camera_id: camera.id, from_at: input.from, to_at: input.to, requested_by: actor.userId, reason,
     });
@@ -102,7 +108,7 @@ export class ExportService {
       action: 'video.export', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath, reason,
       details: { exportId: row.id, from: input.from.toISOString(), to: input.to.toISOString(), segments: segments.length },
     });
-    if (await this.exports.claim(row.id)) this.start(row.id, plan);
+    if (await this.exports.claim(row.id)) this.start(row.id, segments, input.from, input.to);
     return view(row);
   }
 
@@ -117,8 +123,9 @@ export class ExportService {
     if (row.status !== 'done' || !row.path || !row.sha256 || row.bytes === null) {
       throw new ConflictError(`export ${exportId} is ${row.status}${row.error ? ` (${row.error})` : ''}; download it when it is done`);
     }
-    const file = join(this.options.dataDir, row.path);
-    if (!existsSync(file)) throw new NotFoundError(`file of export ${exportId} on this node`);
+    const file = await this.blobs.localFile(row.path).catch((err) => {
+      throw err instanceof BlobNotFoundError ? new NotFoundError(`file of export ${exportId}`) : err;
+    });
     await this.audit.record(actor, {
       action: 'video.export.download', targetType: 'camera', targetId: row.camera_id, scopePath: camera.scopePath, reason: row.reason ?? undefined,
       details: { exportId, sha256: row.sha256, bytes: row.bytes },
@@ -160,13 +167,13 @@ export class ExportService {
     return { row, camera };
   }
 
-  private start(id: string, plan: RangePlan): void {
+  private start(id: string, segments: StoredSegment[], from: Date, to: Date): void {
     const abort = new AbortController();
-    const done = this.run(id, plan, abort.signal).finally(() => this.running.delete(id));
+    const done = this.run(id, segments, from, to, abort.signal).finally(() => this.running.delete(id));
     this.running.set(id, { abort, done });
   }
 
-  private async run(id: string, plan: RangePlan, signal: AbortSignal): Promise<void> {
+  private async run(id: string, segments: StoredSegment[], from: Date, to: Date, signal: AbortSignal): Promise<void> {
     const relPath = `exports/${id}.mp4`;
     const out = join(this.options.dataDir, relPath);
     let reported = 0;
@@ -181,15 +188,24 @@ export class ExportService {
     const heartbeat = setInterval(write, this.heartbeatMs);
     try {
       await mkdir(this.dir, { recursive: true });
+      // From S3 the segments are fetched first (the first 10 % of the progress); on local disk at once.
+      const files = await segmentFiles(this.blobs, segments, (done) => {
+        latest = 0.1 * (done / segments.length);
+        if (Date.now() - reported >= 1000) write();
+      });
+      if (signal.aborted) throw new Error('aborted');
+      const plan = planRange(files, segments, from, to);
+      if (!plan) throw new Error('no recording left in the period');
       await renderRange(this.options.tools, plan, out, {
         signal,
         onProgress: (fraction) => {
-          // The last 1 % is the faststart rewrite and hashing, reported by `finish`.
-          latest = Math.min(0.99, fraction);
+          // The last 1 % is the faststart rewrite, hashing and storing, reported by `finish`.
+          latest = Math.min(0.99, 0.1 + 0.9 * fraction);
           if (Date.now() - reported >= 1000) write();
         },
       });
       const [sha256, { size }] = await Promise.all([sha256Of(out), stat(out)]);
+      await this.blobs.put(relPath, out);
       clearInterval(heartbeat);
       await writing;
       await this.exports.finish(id, { path: relPath, bytes: size, sha256 });

@@ -4,11 +4,14 @@ import { mkdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditService } from '../../audit/audit.service.ts';
 import type { Actor } from '../../identity/actor.ts';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
+import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
 import { NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import type { NetworkService } from '../../network/network.service.ts';
 import type { MediaTools } from './ffmpeg.ts';
 import type { RecordingRepository } from './recording.repository.ts';
-import { planRange, renderRange, segmentFile, type StoredSegment } from './range-render.ts';
+import { planRange, renderRange, type StoredSegment } from './range-render.ts';
+import { presentSegments, segmentFile, segmentFiles } from './segment-files.ts';
 import { containerOf, decodeTimePatches, mapLimit, readFmp4Layout, type BytePatch, type Fmp4Layout, type SegmentContainer } from './segment-format.ts';
 import { TOUCH_MS, runsOf, timelineOf, type Timeline } from './timeline.ts';
 
@@ -18,6 +21,8 @@ export type CameraAccess = Pick<NetworkService, 'getCameraForActor'>;
 export interface PlaybackOptions {
   dataDir: string;
   tools: MediaTools;
+  /** Where segments are stored. Default: local disk under dataDir. */
+  blobs?: BlobStore;
   /** Longest range one playback file covers. */
   maxPlaybackSeconds?: number;
   /** Longest period a timeline covers. */
@@ -39,11 +44,6 @@ export function checkPeriod(from: Date, to: Date, maxSeconds: number): void {
   }
 }
 
-/** Segments whose file is missing (lost disk, mid-deletion) are treated as not recorded. */
-export function presentSegments(dataDir: string, segments: StoredSegment[]): StoredSegment[] {
-  return segments.filter((s) => existsSync(segmentFile(dataDir, s.path)));
-}
-
 export type SegmentIndex = Pick<RecordingRepository, 'list'>;
 
 // More than a day of the shortest segments (2 s); a period holding more is refused, not cut short.
@@ -52,10 +52,10 @@ const MOST_SEGMENTS = 50_000;
 const LAYOUTS_KEPT = 100_000;
 
 /** The segments of [from, to) whose files are here, oldest first. */
-export async function recordedSegments(index: SegmentIndex, dataDir: string, cameraId: string, from: Date, to: Date): Promise<StoredSegment[]> {
+export async function recordedSegments(index: SegmentIndex, blobs: BlobStore, cameraId: string, from: Date, to: Date): Promise<StoredSegment[]> {
   const rows = await index.list(cameraId, from, to, MOST_SEGMENTS + 1);
   if (rows.length > MOST_SEGMENTS) throw new ValidationError(`the period holds more than ${MOST_SEGMENTS} segments; ask for a shorter one`, 'to');
-  return presentSegments(dataDir, rows);
+  return presentSegments(blobs, rows);
 }
 
 /** Timeline and browser playback of recordings. */
@@ -66,6 +66,7 @@ export class PlaybackService {
   // Requests for the same range while it renders share one ffmpeg; the file itself is the shared cache.
   private readonly rendering = new Map<string, Promise<void>>();
   private readonly layouts = new Map<number, Fmp4Layout | null>();
+  private readonly blobs: BlobStore;
 
   constructor(
     private readonly index: SegmentIndex & Pick<RecordingRepository, 'recordedRuns' | 'segment'>,
@@ -74,6 +75,7 @@ export class PlaybackService {
     private readonly options: PlaybackOptions,
   ) {
     this.cacheDir = join(options.dataDir, 'cache', 'playback');
+    this.blobs = options.blobs ?? new LocalBlobStore(options.dataDir);
     this.maxPlaybackSeconds = options.maxPlaybackSeconds ?? 6 * 3600;
     this.maxTimelineSeconds = (options.maxTimelineDays ?? 31) * 86400;
   }
@@ -98,8 +100,8 @@ export class PlaybackService {
   async playback(actor: Actor, cameraId: string, from: Date, to: Date, byteRange?: string): Promise<PlaybackFile> {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = await recordedSegments(this.index, this.options.dataDir, camera.id, from, to);
-    const plan = planRange(this.options.dataDir, segments, from, to);
+    const segments = await recordedSegments(this.index, this.blobs, camera.id, from, to);
+    const plan = segments.length ? planRange(await segmentFiles(this.blobs, segments), segments, from, to) : null;
     if (!plan) throw new NotFoundError(`recording of camera ${camera.id} between ${from.toISOString()} and ${to.toISOString()}`);
     // The key covers the segments used, so a range whose segments changed (evicted, late arrival) is made again.
     const key = createHash('sha256').update(JSON.stringify([camera.id, from, to, plan.script])).digest('hex').slice(0, 40);
@@ -130,7 +132,7 @@ export class PlaybackService {
   async hlsPlaylist(actor: Actor, cameraId: string, from: Date, to: Date, segmentUri: (segmentId: number, container: SegmentContainer) => string): Promise<string> {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const present = await recordedSegments(this.index, this.options.dataDir, camera.id, from, to);
+    const present = await recordedSegments(this.index, this.blobs, camera.id, from, to);
     const layouts = await mapLimit(present, 16, (s) => this.layoutOf(s));
     // An MP4 file without an init segment and a fragment (cut short, damaged) is not recorded.
     const segments = present
@@ -176,10 +178,10 @@ export class PlaybackService {
   async segment(actor: Actor, cameraId: string, segmentId: number, container: SegmentContainer): Promise<{ file: string; bytes: number; patches?: BytePatch[] }> {
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
     const segment = await this.index.segment(camera.id, segmentId);
-    const file = segment && containerOf(segment.path) === container && presentSegments(this.options.dataDir, [segment]).length
-      ? segmentFile(this.options.dataDir, segment.path)
-      : undefined;
-    if (!segment || !file) throw new NotFoundError('segment', String(segmentId));
+    if (!segment || containerOf(segment.path) !== container) throw new NotFoundError('segment', String(segmentId));
+    const file = await segmentFile(this.blobs, segment).catch((err) => {
+      throw err instanceof NotFoundError ? new NotFoundError('segment', String(segmentId)) : err;
+    });
     const layout = container === 'mp4' ? await this.layoutOf(segment) : undefined;
     if (layout === null) throw new NotFoundError('segment', String(segmentId));
     await this.audit.record(actor, {
@@ -197,7 +199,7 @@ export class PlaybackService {
     if (cached !== undefined) return cached;
     let layout: Fmp4Layout | null;
     try {
-      layout = await readFmp4Layout(segmentFile(this.options.dataDir, s.path));
+      layout = await readFmp4Layout(await segmentFile(this.blobs, s));
     } catch {
       return null; // unreadable now (deleted meanwhile, out of file handles): not remembered
     }

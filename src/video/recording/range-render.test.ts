@@ -5,8 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { probe, type MediaTools } from './ffmpeg.ts';
-import { planRange, renderRange, segmentFile, type StoredSegment } from './range-render.ts';
+import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
+import { planRange, renderRange, type StoredSegment } from './range-render.ts';
 import { encodeSegments, fileSegments } from './recording.fixture.ts';
+import { segmentFile } from './segment-files.ts';
+
+/** Each segment's file on local disk under `dir`, by key, as segmentFiles gives them. */
+const filesIn = (dir: string, segs: readonly StoredSegment[]) => new Map(segs.map((s) => [s.path, join(dir, s.path)]));
 
 const tools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
 const T0 = Date.parse('2025-03-01T10:00:00Z');
@@ -40,7 +45,7 @@ async function measure(file: string): Promise<{ duration: number; frames: number
 test('a range starting between keyframes plays from that frame, not the next keyframe', async () => {
   const from = new Date(T0 + 4_500);
   const to = new Date(T0 + 24_500);
-  const plan = planRange(dataDir, segments, from, to)!;
+  const plan = planRange(filesIn(dataDir, segments), segments, from, to)!;
   assert.equal(plan.offsetSeconds, -0.5);
   const out = join(dataDir, 'a.mp4');
   const seen: number[] = [];
@@ -56,7 +61,7 @@ test('a gap stays a gap in time, so position t is always from + t', async () => 
   const holed = segments.filter((_, i) => i < 5 || i > 7); // 10 s .. 16 s missing
   const from = new Date(T0 + 2_000);
   const to = new Date(T0 + 30_000);
-  const plan = planRange(dataDir, holed, from, to)!;
+  const plan = planRange(filesIn(dataDir, holed), holed, from, to)!;
   assert.match(plan.script, /duration 8\.000/);
   const out = join(dataDir, 'b.mp4');
   await renderRange(tools, plan, out);
@@ -68,7 +73,7 @@ test('a gap stays a gap in time, so position t is always from + t', async () => 
 test('recorded segments are self-contained fragmented MP4 files whose timestamps start at 0', async () => {
   assert.ok(segments.every((s) => s.path.endsWith('.mp4')));
   for (const s of [segments[0], segments[7]]) {
-    const p = await probe(tools, segmentFile(dataDir, s.path));
+    const p = await probe(tools, join(dataDir, s.path));
     assert.ok(p.startSeconds < 0.1, `start ${p.startSeconds}`);
     assert.ok(Math.abs(p.durationSeconds - 2) < 0.05, `duration ${p.durationSeconds}`);
   }
@@ -81,7 +86,7 @@ test('with B-frames (segments start at the first frame\'s composition offset) th
     const segs = fileSegments(dir, 'cam-b', encoded.files, T0).map((s, i) => ({ ...s, id: i + 1 }));
     assert.ok((await probe(tools, join(dir, segs[1].path))).startSeconds > 0, 'B-frames shift the first presentation time');
     const out = join(dir, 'b.mp4');
-    await renderRange(tools, planRange(dir, segs, new Date(T0 + 1_500), new Date(T0 + 8_500))!, out);
+    await renderRange(tools, planRange(filesIn(dir, segs), segs, new Date(T0 + 1_500), new Date(T0 + 8_500))!, out);
     const { duration, frames } = await measure(out);
     // `-t` cuts stream-copied packets by decode time, so up to the reorder depth (2 frames) may follow the end.
     assert.ok(duration >= 7 - 0.01 && duration < 7.2, `duration ${duration}`);
@@ -101,7 +106,7 @@ test('a range across legacy MPEG-TS and MP4 segments (different time bases) rend
     const segs = [...fileSegments(dir, 'cam-m', legacy.files, T0), ...fileSegments(dir, 'cam-m', current.files, T0 + 4_000)].map((s, i) => ({ ...s, id: i + 1 }));
     assert.deepEqual(segs.map((s) => s.path.slice(-3)), ['.ts', '.ts', 'mp4', 'mp4']);
     const out = join(dir, 'm.mp4');
-    await renderRange(tools, planRange(dir, segs, new Date(T0 + 1_000), new Date(T0 + 7_000))!, out);
+    await renderRange(tools, planRange(filesIn(dir, segs), segs, new Date(T0 + 1_000), new Date(T0 + 7_000))!, out);
     const { duration, frames } = await measure(out);
     assert.ok(Math.abs(duration - 6) < 0.1, `duration ${duration}`);
     assert.ok(Math.abs(frames - 150) <= 1, `frames ${frames}`);
@@ -121,7 +126,7 @@ test('audio a browser cannot play (here MP2 in a legacy MPEG-TS segment) is tran
   try {
     const segs = fileSegments(dir, 'cam-a', encoded.files, T0).map((s, i) => ({ ...s, id: i + 1 }));
     const out = join(dir, 'c.mp4');
-    await renderRange(tools, planRange(dir, segs, new Date(T0 + 1_000), new Date(T0 + 3_000))!, out);
+    await renderRange(tools, planRange(filesIn(dir, segs), segs, new Date(T0 + 1_000), new Date(T0 + 3_000))!, out);
     const p = await probe(tools, out);
     assert.deepEqual(p.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
     assert.ok(Math.abs(p.durationSeconds - 2) < 0.1, `duration ${p.durationSeconds}`);
@@ -131,7 +136,7 @@ test('audio a browser cannot play (here MP2 in a legacy MPEG-TS segment) is tran
   }
 });
 
-test('no segment in the range gives no plan; a stored path cannot leave the data folder', () => {
-  assert.equal(planRange(dataDir, segments, new Date(T0 - 60_000), new Date(T0 - 1_000)), null);
-  assert.throws(() => segmentFile(dataDir, '../../etc/passwd'), /outside the data folder/);
+test('no segment in the range gives no plan; a stored path cannot leave the data folder', async () => {
+  assert.equal(planRange(filesIn(dataDir, segments), segments, new Date(T0 - 60_000), new Date(T0 - 1_000)), null);
+  await assert.rejects(segmentFile(new LocalBlobStore(dataDir), { path: '../../etc/passwd' }), /is not a relative path of plain names/);
 });

@@ -52,15 +52,6 @@ export interface RangePlan {
   firstFile: string;
 }
 
-/** Resolves a segment's stored path inside the data folder; a path that escapes it is refused. */
-export function segmentFile(dataDir: string, path: string): string {
-  const root = resolve(dataDir);
-  const file = resolve(root, path);
-  const rel = relative(root, file);
-  if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`segment path ${JSON.stringify(path)} is outside the data folder`);
-  return file;
-}
-
 function quote(file: string): string {
   return `'${file.replace(/'/g, `'\\''`)}'`;
 }
@@ -74,8 +65,11 @@ function concatScript(entries: readonly ConcatEntry[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** The concat script and timing for [from, to) over `segments` (only those overlapping are used). */
-export function planRange(dataDir: string, segments: readonly StoredSegment[], from: Date, to: Date): RangePlan | null {
+/**
+ * The concat script and timing for [from, to) over `segments` (only those overlapping are used);
+ * `files` gives each segment's local file by its key (segmentFiles).
+ */
+export function planRange(files: ReadonlyMap<string, string>, segments: readonly StoredSegment[], from: Date, to: Date): RangePlan | null {
   const used = segments
     .filter((s) => s.end_at > from && s.start_at < to)
     .sort((a, b) => a.start_at.getTime() - b.start_at.getTime());
@@ -83,7 +77,9 @@ export function planRange(dataDir: string, segments: readonly StoredSegment[], f
   const entries = used.map((s, i): ConcatEntry => {
     const next = used[i + 1];
     const gap = next && next.start_at.getTime() - s.end_at.getTime() > TOUCH_MS;
-    return { file: segmentFile(dataDir, s.path), ...(gap && { duration: (next.start_at.getTime() - s.start_at.getTime()) / 1000 }) };
+    const file = files.get(s.path);
+    if (!file) throw new Error(`no local file of segment ${s.path}`);
+    return { file, ...(gap && { duration: (next.start_at.getTime() - s.start_at.getTime()) / 1000 }) };
   });
   return {
     script: concatScript(entries),

@@ -1,5 +1,6 @@
 import type { AuditService } from '../../audit/audit.service.ts';
 import type { Config } from '../../config/config.schema.ts';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { ExportRepository } from './export.repository.ts';
 import { ExportService } from './export.service.ts';
@@ -27,17 +28,20 @@ export interface RecordingDeps {
   cameras: CameraAccess;
   config: Config;
   tools: MediaTools;
+  /** Where recordings and exports are stored (createBlobStore). Default: local disk under config.dataDir. */
+  blobs?: BlobStore;
   log?: (message: string) => void;
 }
 
 export function createRecordingServices(deps: RecordingDeps): RecordingServices {
-  const { db, audit, cameras, config, tools, log } = deps;
+  const { db, audit, cameras, config, tools, log, blobs } = deps;
   const dataDir = config.dataDir;
   const index = new RecordingRepository(db);
-  const playback = new PlaybackService(index, cameras, audit, { dataDir, tools });
-  const exports = new ExportService(new ExportRepository(db), index, cameras, audit, { dataDir, tools });
+  const playback = new PlaybackService(index, cameras, audit, { dataDir, tools, blobs });
+  const exports = new ExportService(new ExportRepository(db), index, cameras, audit, { dataDir, tools, blobs });
   const retention = new RetentionService(new RetentionRepository(db), index, {
     dataDir,
+    blobs,
     retentionDays: config.video.retentionDays,
     quotaBytes: config.video.quotaBytes,
     intervalSeconds: config.video.retentionIntervalSeconds,

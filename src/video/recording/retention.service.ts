@@ -1,11 +1,14 @@
-import { readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { segmentFile } from './range-render.ts';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
+import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
 import type { RecordingRepository } from './recording.repository.ts';
 import type { DeletableSegment, RetentionRepository } from './retention.repository.ts';
 
 export interface RetentionOptions {
   dataDir: string;
+  /** Where segments are stored. Default: local disk under dataDir. */
+  blobs?: BlobStore;
   /** Days a segment is kept when its camera sets no retention (video.retentionDays). */
   retentionDays: number;
   /** Most bytes of recordings kept (video.quotaBytes); unset: no quota. */
@@ -14,7 +17,7 @@ export interface RetentionOptions {
   intervalSeconds?: number;
   /** Rows per transaction. */
   batchSize?: number;
-  /** Playback cache files unused this long are removed. */
+  /** Playback cache files, and local copies of S3 blobs, unused this long are removed. */
   cacheMaxAgeSeconds?: number;
   log?: (message: string) => void;
 }
@@ -35,12 +38,15 @@ export interface RetentionReport {
 export class RetentionService {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<RetentionReport> | undefined;
+  private readonly blobs: BlobStore;
 
   constructor(
     private readonly repo: RetentionRepository,
     private readonly index: Pick<RecordingRepository, 'sumBytes'>,
     private readonly options: RetentionOptions,
-  ) {}
+  ) {
+    this.blobs = options.blobs ?? new LocalBlobStore(options.dataDir);
+  }
 
   /** One full sweep. Concurrent calls share the sweep in progress. */
   runOnce(now = new Date()): Promise<RetentionReport> {
@@ -114,14 +120,12 @@ export class RetentionService {
     const gone: number[] = [];
     for (const s of segments) {
       try {
-        await unlink(segmentFile(this.options.dataDir, s.path));
+        // A blob already gone counts as deleted.
+        await this.blobs.delete(s.path);
         gone.push(s.id);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') gone.push(s.id);
-        else {
-          failed.push(s.id);
-          errors.push(`segment ${s.id} (${s.path}): ${(err as Error).message}`);
-        }
+        failed.push(s.id);
+        errors.push(`segment ${s.id} (${s.path}): ${(err as Error).message}`);
       }
     }
     return gone;
@@ -139,24 +143,26 @@ export class RetentionService {
   }
 
   private async pruneCache(now: Date, errors: string[]): Promise<number> {
-    const dir = join(this.options.dataDir, 'cache', 'playback');
     const maxAge = (this.options.cacheMaxAgeSeconds ?? 3600) * 1000;
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return 0;
-    }
     let removed = 0;
-    for (const name of names) {
-      const file = join(dir, name);
+    for (const dir of [join(this.options.dataDir, 'cache', 'playback'), join(this.options.dataDir, 'cache', 'blobs')]) {
+      let names: string[];
       try {
-        if (now.getTime() - (await stat(file)).mtimeMs > maxAge) {
-          await rm(file, { force: true });
-          removed++;
+        names = await readdir(dir, { recursive: true });
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const file = join(dir, name);
+        try {
+          const st = await stat(file);
+          if (st.isFile() && now.getTime() - st.mtimeMs > maxAge) {
+            await rm(file, { force: true });
+            removed++;
+          }
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(`cache ${name}: ${(err as Error).message}`);
         }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(`cache ${name}: ${(err as Error).message}`);
       }
     }
     return removed;
