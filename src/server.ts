@@ -10,6 +10,8 @@ import { registerIdentityRoutes } from './identity/identity.routes.ts';
 import { IdentityService } from './identity/identity.service.ts';
 import type { EventBus } from './platform/bus/bus.ts';
 import { createBus } from './platform/bus/create-bus.ts';
+import type { BlobStore } from './platform/blob/blob-store.ts';
+import { createBlobStore } from './platform/blob/create-blob-store.ts';
 import { openDatabase, type Database } from './platform/db/database.ts';
 import { migrate } from './platform/db/migrate.ts';
 import { buildHttpApp, type App } from './platform/http/app.ts';
@@ -48,6 +50,8 @@ export interface Platform {
   live: LiveServices;
   ingest: IngestServices;
   app: App;
+  /** Where recordings and exports are stored: local disk, or S3 for every node to read. */
+  blobs: BlobStore;
   /** This process's id among the nodes (camera leases, cluster_nodes). */
   workerId: string;
   /** Where each node is reached; startPlatform registers this one once it listens. */
@@ -102,7 +106,9 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     registerNetworkRoutes(app, network);
     registerEventRoutes(app, { bus, cameraScope });
     const ffmpeg = await locateFfmpeg();
-    const recording = createRecordingServices({ db: database.db, audit, cameras: network.network, config, tools: ffmpeg, log });
+    const blobs = await createBlobStore(config);
+    log(`blob storage: ${blobs.kind} (${blobs.location})`);
+    const recording = createRecordingServices({ db: database.db, audit, cameras: network.network, config, tools: ffmpeg, blobs, log });
     closers.unshift(() => recording.close());
     registerRecordingRoutes(app, recording);
     // Hubs are fed by this node's ingest (IngestDeps.liveHubs = live.hubs); without one, no camera is live here.
@@ -115,13 +121,13 @@ export async function createPlatform({ config, log = () => {} }: PlatformOptions
     closers.unshift(async () => live.hubs.closeAll());
     registerLiveRoutes(app, live.live);
     // One ffmpeg per camera feeds recording, live hubs and health; started by startPlatform.
-    const ingest = await createIngestServices({ config, db: database.db, bus, cameras: network.network, liveHubs: live.hubs, workerId, ffmpeg, log });
+    const ingest = await createIngestServices({ config, db: database.db, bus, cameras: network.network, liveHubs: live.hubs, blobs, workerId, ffmpeg, log });
     closers.unshift(() => ingest.manager.stop());
     registerHealthRoutes(app, new CameraHealthReader(ingest.healthRepository, { scopePathOf: cameraScope }));
 
     let closed = false;
     return {
-      config, database, bus, audit, identity, network, recording, live, ingest, app, workerId, nodes,
+      config, database, bus, audit, identity, network, recording, live, ingest, app, blobs, workerId, nodes,
       async close() {
         if (closed) return;
         closed = true;

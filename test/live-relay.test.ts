@@ -1,22 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { openDatabase } from '../src/platform/db/database.ts';
-import { migrate } from '../src/platform/db/migrate.ts';
-import { seedCameras } from '../src/video/ingest/ingest.fixture.ts';
+import { seedFileCamera } from './support/cluster.ts';
 import { startTestPlatform } from './support/platform.ts';
 import { createTempDatabase } from './support/postgres.ts';
 
 // Two whole platforms on one PostgreSQL database: node A ingests cameras, node B ingests none.
 // A viewer on node B watches a camera that node A ingests: node B finds A through the camera's lease
 // and cluster_nodes (each node says where it is reached when it starts listening) and relays it.
-
-const FFMPEG = '/usr/bin/ffmpeg';
 
 test('two nodes on PostgreSQL: live video of a camera one node ingests is watched through the other', {
   skip: process.env.DATABASE_URL ? false : 'DATABASE_URL is not set: point it at a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test',
@@ -30,16 +25,7 @@ test('two nodes on PostgreSQL: live video of a camera one node ingests is watche
     await temp.drop();
     rmSync(clipDir, { recursive: true, force: true });
   });
-  const clip = join(clipDir, 'clip.mp4');
-  const made = spawnSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10', '-t', '4',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-pix_fmt', 'yuv420p', clip]);
-  assert.equal(made.status, 0, String(made.stderr));
-  const seed = await openDatabase({ url: temp.url });
-  await migrate(seed.db);
-  await seedCameras(seed.db, [{ id: 'relay1', streams: [{ role: 'record', url: `file://${clip}` }] }]);
-  // Inside the province, where the bootstrap admin's scope reaches.
-  await seed.db.updateTable('sites').set({ scope_path: 'kp.fx' }).where('id', '=', 'fx-site').execute();
-  await seed.close();
+  await seedFileCamera(temp.url, 'relay1', clipDir);
 
   const env = { DATABASE_URL: temp.url };
   const a = await startTestPlatform({ env, video: 'segmentSeconds: 2' });

@@ -16,11 +16,12 @@ export interface TestPlatform extends Running {
 }
 
 /** The real platform on a temp data dir (embedded PGlite, in-process bus unless env says otherwise), on a free port. */
-export async function startTestPlatform(options: { demo?: boolean; simulatedCameras?: number; env?: Record<string, string>; video?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { demo?: boolean; simulatedCameras?: number; env?: Record<string, string>; video?: string; yaml?: string } = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'safecity-test-'));
-  // Simulated cameras cost CPU: only the tests that watch video ask for them. `video`: YAML lines of the video section.
+  // Simulated cameras cost CPU: only the tests that watch video ask for them. `video`: YAML lines of
+  // the video section; `yaml`: more top-level sections.
   const video = options.video ? `video:\n${options.video.split('\n').map((l) => `  ${l}`).join('\n')}\n` : '';
-  const yaml = `logLevel: warn\nserver:\n  host: 127.0.0.1\ndemo:\n  simulatedCameras: ${options.simulatedCameras ?? 0}\n${video}`;
+  const yaml = `logLevel: warn\nserver:\n  host: 127.0.0.1\ndemo:\n  simulatedCameras: ${options.simulatedCameras ?? 0}\n${video}${options.yaml ?? ''}`;
   const config = parseConfig(yaml, {
     SAFECITY_DATA_DIR: dataDir,
     PORT: '0',

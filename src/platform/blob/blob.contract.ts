@@ -28,9 +28,9 @@ export function blobContract(name: string, open: () => Promise<BlobStore>): void
       await store.put(key('a'), file);
       assert.equal(await store.exists(key('a')), true);
       const local = await store.localFile(key('a'));
-      assert.ok(readFileSync(local).equals(data));
+      assert.ok(readFileSync(local).equals(data), 'the bytes put come back');
       // Asked again, the same bytes (S3: from its local copy).
-      assert.ok(readFileSync(await store.localFile(key('a'))).equals(data));
+      assert.ok(readFileSync(await store.localFile(key('a'))).equals(data), 'the bytes come back again');
     });
 
     test('put replaces what a key held', async () => {
@@ -38,7 +38,7 @@ export function blobContract(name: string, open: () => Promise<BlobStore>): void
       await store.put(key('b'), fileOf(1000).file);
       const second = fileOf(2000);
       await store.put(key('b'), second.file);
-      assert.ok(readFileSync(await store.localFile(key('b'))).equals(second.data));
+      assert.ok(readFileSync(await store.localFile(key('b'))).equals(second.data), 'the second put is what the key holds');
     });
 
     test('a missing key: exists is false, localFile rejects with BlobNotFoundError, delete is fine', async () => {
