@@ -64,7 +64,7 @@ export const VideoConfig = z
     ingest: z.boolean().default(true).describe('Run camera ingest (recording, live, health) on this node. Several nodes share cameras through leases.'),
     segmentSeconds: z.number().int().min(2).max(300).default(10).describe('Length of one recording segment, in seconds.'),
     retentionDays: z.number().int().min(1).max(3650).default(30).describe('Days recordings are kept, unless a camera sets its own retention.'),
-    quotaBytes: z.number().int().min(1024 * 1024).optional().describe('Disk quota for recordings on this node, in bytes; oldest segments are evicted first (never those under legal hold). Unset: no quota.'),
+    quotaBytes: z.number().int().min(1024 * 1024).optional().describe('Quota for all recordings in the index, in bytes (the local disk, or the S3 bucket with storage.s3); oldest segments are evicted first (never those under legal hold or being exported). Unset: no quota.'),
     retentionIntervalSeconds: z.number().int().min(10).max(86_400).default(300).describe('Seconds between sweeps that delete recordings past retention or over the quota.'),
     stallTimeoutSeconds: z.number().min(2).max(300).default(8).describe('A camera whose ingest makes no progress for this long is marked offline and restarted.'),
     leaseSeconds: z.number().int().min(5).max(600).default(15).describe('How long a worker owns a camera ingest without renewing its lease.'),
