@@ -167,6 +167,9 @@ export interface RecordingSegmentTable {
   path: string;
   legal_hold: Generated<boolean>;
   created_at: CreatedAt;
+  /** fMP4 init segment size and SHA-256, read when filed (0006); null for MPEG-TS and older rows. */
+  init_bytes: number | null;
+  init_digest: string | null;
 }
 
 export interface VideoExportTable {

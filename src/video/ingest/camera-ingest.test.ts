@@ -105,6 +105,7 @@ test('a file camera is recorded by stream copy into contiguous indexed fMP4 segm
   for (const s of h.segments) {
     assert.match(s.path, /^recordings\/cam1\/\d{4}-\d{2}-\d{2}\/\d+\.mp4$/);
     assert.equal(s.path.split('/').pop(), `${s.startAt.getTime()}.mp4`);
+    assert.ok(s.init && s.init.bytes > 0 && /^[0-9a-f]{64}$/.test(s.init.digest), 'the init segment is indexed, for HLS playlists');
     assert.ok(existsSync(join(h.dataDir, s.path)));
     // Each segment is a valid MP4 of H.264 about segmentSeconds long (cut at 1 s keyframes).
     const probe = spawnSync(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_name:format=format_name,duration', '-of', 'json', join(h.dataDir, s.path)], { encoding: 'utf8' });

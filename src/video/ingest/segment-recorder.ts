@@ -29,6 +29,8 @@ export interface ClosedSegment {
   bytes: number;
   /** Its blob key (relative to the data folder on local disk): recordings/<camera>/<day>/<startMs>.mp4 */
   path: string;
+  /** An fMP4 segment's init segment size and SHA-256, so HLS playlists need only the index. */
+  init?: { bytes: number; digest: string };
 }
 
 /** Where closed segments are recorded (RecordingRepository). */
@@ -182,6 +184,7 @@ export class SegmentRecorder {
     const bytes = statSync(file).size;
     const day = new Date(startMs).toISOString().slice(0, 10);
     const ext = extname(file) || '.mp4';
+    const layout = ext === '.mp4' ? await readFmp4Layout(file).catch(() => null) : null;
     const keyAt = (ms: number) => `recordings/${this.options.cameraId}/${day}/${ms}${ext}`;
     let key = keyAt(startMs);
     // Two segments never start in the same millisecond unless the clock stepped back.
@@ -193,6 +196,7 @@ export class SegmentRecorder {
       endAt: new Date(endMs),
       bytes,
       path: key,
+      ...(layout && { init: { bytes: layout.initBytes, digest: layout.initDigest } }),
     };
     this.pending.push({ segment, attempts: 0 });
     while (this.pending.length) {

@@ -4,11 +4,13 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
 import { NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import { probe, type MediaTools } from './ffmpeg.ts';
 import { PlaybackService } from './playback.service.ts';
 import { RecordingRepository } from './recording.repository.ts';
 import { actorFor, encodeSegments, fileSegments, insertSegments, recordingHarness, seedCameras, type RecordingHarness } from './recording.fixture.ts';
+import { readFmp4Layout } from './segment-format.ts';
 
 const tools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
 const T0 = Date.parse('2025-03-01T10:00:00Z');
@@ -122,4 +124,22 @@ test('bad periods name the field; no recording is a 404; a camera out of scope a
   await assert.rejects(service.playback(elsewhere, 'cam-1', at(0), at(10)), NotFoundError);
   await assert.rejects(service.timeline(elsewhere, 'cam-1', at(0), at(10)), NotFoundError);
   await assert.rejects(service.timeline(operator, 'no-such-camera', at(0), at(10)), NotFoundError);
+});
+
+test('an HLS playlist comes from the index alone where rows carry the init segment: no file is read (S3 downloads none)', async () => {
+  const from = at(3);
+  const to = at(41);
+  const uri = (id: number, container: string) => `seg/${id}.${container}`;
+  const fromFiles = await service.hlsPlaylist(operator, 'cam-1', from, to, uri);
+  // What the recorder stores when it files a segment.
+  const rows = await h.database.db.selectFrom('recording_segments').select(['id', 'path']).where('camera_id', '=', 'cam-1').execute();
+  for (const r of rows) {
+    const layout = (await readFmp4Layout(join(dataDir, r.path)))!;
+    await h.database.db.updateTable('recording_segments').set({ init_bytes: layout.initBytes, init_digest: layout.initDigest }).where('id', '=', r.id).execute();
+  }
+  const unreadable = () => Promise.reject(new Error('read a blob'));
+  const nothingToRead: BlobStore = { kind: 's3', location: 'nowhere', put: unreadable, localFile: unreadable, exists: unreadable, delete: unreadable };
+  const indexOnly = new PlaybackService(new RecordingRepository(h.database.db), h.network.network, h.audit, { dataDir, tools, blobs: nothingToRead });
+  assert.equal(await indexOnly.hlsPlaylist(operator, 'cam-1', from, to, uri), fromFiles);
+  assert.match(fromFiles, /#EXT-X-MAP:URI="seg\/\d+\.mp4",BYTERANGE="\d+@0"/);
 });

@@ -58,6 +58,9 @@ export async function recordedSegments(index: SegmentIndex, blobs: BlobStore, ca
   return presentSegments(blobs, rows);
 }
 
+/** What an HLS playlist needs of an MP4 segment. */
+type PlaylistLayout = Pick<Fmp4Layout, 'initBytes' | 'fileBytes' | 'initDigest'>;
+
 /** Timeline and browser playback of recordings. */
 export class PlaybackService {
   private readonly cacheDir: string;
@@ -133,7 +136,9 @@ export class PlaybackService {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
     const present = await recordedSegments(this.index, this.blobs, camera.id, from, to);
-    const layouts = await mapLimit(present, 16, (s) => this.layoutOf(s));
+    // From the index where it has the init segment's size and digest; else read from the file.
+    const layouts = await mapLimit(present, 16, async (s): Promise<PlaylistLayout | null | undefined> =>
+      s.init_bytes != null && s.init_digest != null ? { initBytes: s.init_bytes, fileBytes: s.bytes, initDigest: s.init_digest } : this.layoutOf(s));
     // An MP4 file without an init segment and a fragment (cut short, damaged) is not recorded.
     const segments = present
       .map((segment, i) => ({ segment, layout: layouts[i] }))

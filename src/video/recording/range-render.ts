@@ -31,8 +31,11 @@ export interface StoredSegment {
   start_at: Date;
   end_at: Date;
   bytes: number;
-  /** Relative to the data folder. */
+  /** Its blob key (relative to the data folder on local disk). */
   path: string;
+  /** fMP4 init segment size and SHA-256 when the index has them (HLS playlists from the index alone). */
+  init_bytes?: number | null;
+  init_digest?: string | null;
 }
 
 export interface ConcatEntry {

@@ -15,6 +15,8 @@ export interface NewSegment {
    * fragmented MP4 segment; `.ts`, MPEG-TS from earlier versions, is accepted too).
    */
   path: string;
+  /** The fMP4 init segment's size and SHA-256 (Fmp4Layout), when the recorder read them. */
+  init?: { bytes: number; digest: string };
 }
 
 /** A run of segments with no gap between them longer than the timeline's tolerance. */
@@ -66,7 +68,10 @@ export class RecordingRepository {
     check(segment);
     return this.db
       .insertInto('recording_segments')
-      .values({ camera_id: segment.cameraId, start_at: segment.startAt, end_at: segment.endAt, bytes: segment.bytes, path: segment.path })
+      .values({
+        camera_id: segment.cameraId, start_at: segment.startAt, end_at: segment.endAt, bytes: segment.bytes, path: segment.path,
+        init_bytes: segment.init?.bytes ?? null, init_digest: segment.init?.digest ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -101,7 +106,7 @@ export class RecordingRepository {
   segment(cameraId: string, id: number): Promise<StoredSegment | undefined> {
     return this.db
       .selectFrom('recording_segments')
-      .select(['id', 'start_at', 'end_at', 'bytes', 'path'])
+      .select(['id', 'start_at', 'end_at', 'bytes', 'path', 'init_bytes', 'init_digest'])
       .where('id', '=', id)
       .where('camera_id', '=', cameraId)
       .executeTakeFirst();
