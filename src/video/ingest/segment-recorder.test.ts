@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import type { BlobStore } from '../../platform/blob/blob-store.ts';
+import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
 import { SegmentRecorder, type ClosedSegment } from './segment-recorder.ts';
 
 function setup(t: TestContext) {
@@ -41,7 +43,7 @@ test('a closed segment is moved under its UTC day as <startMs>.ts and indexed; n
   assert.equal(indexed[1].path, `recordings/cam1/2026-03-02/${t0 + 10_040}.ts`);
   for (const s of indexed) assert.ok(existsSync(join(dataDir, s.path)));
   assert.deepEqual(readdirSync(dir), []);
-  assert.deepEqual(recorder.stats, { segments: 2, bytes: 3000, lastSegmentEnd: indexed[1].endAt, pending: 0 });
+  assert.deepEqual(recorder.stats, { segments: 2, bytes: 3000, lastSegmentEnd: indexed[1].endAt, pending: 0, unstored: 0 });
 });
 
 test('within a run segments stay joined, and an index drifting from the clock is pulled back to within a second', async (t) => {
@@ -128,4 +130,68 @@ test('an MP4 segment a killed ffmpeg left with no video after its init segment i
   assert.deepEqual(indexed.map((s) => [s.startAt.getTime() - t0, s.endAt.getTime() - t0]), [[0, 3000]]);
   assert.match(indexed[0].path, /^recordings\/cam1\/\d{4}-\d{2}-\d{2}\/\d+\.mp4$/);
   assert.equal(existsSync(dir), false);
+});
+
+test('a segment the blob store refuses is kept, not lost: stored and indexed with its own bounds once the store is back', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'safecity-rec-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  let now = Date.parse('2026-03-01T10:00:00Z');
+  const indexed: ClosedSegment[] = [];
+  const logs: string[] = [];
+  const disk = new LocalBlobStore(dataDir);
+  let away = true;
+  let puts = 0;
+  // A store that is away (S3 down) until told otherwise.
+  const flaky: BlobStore = {
+    kind: 's3', location: 'flaky',
+    exists: (key) => disk.exists(key),
+    put: async (key, file) => {
+      puts++;
+      if (away) throw new Error('S3 PUT: cannot reach the store: ECONNREFUSED');
+      await disk.put(key, file);
+    },
+    localFile: (key) => disk.localFile(key),
+    delete: (key) => disk.delete(key),
+  };
+  const options = {
+    cameraId: 'cam1', dataDir, blobs: flaky, storeRetryDelaysMs: [1, 1],
+    index: { insert: async (s: ClosedSegment) => void indexed.push(s) }, log: (m: string) => logs.push(m), now: () => now,
+  };
+  const recorder = new SegmentRecorder(options);
+  const dir = recorder.beginRun();
+  const t0 = now;
+  writeFileSync(join(dir, '000000.ts'), Buffer.alloc(100));
+  now = t0 + 2000;
+  recorder.onListLine('000000.ts,0.0,2.0');
+  await recorder.idle();
+  assert.equal(puts, 3, 'tried three times');
+  assert.equal(indexed.length, 0, 'no row without its blob');
+  assert.deepEqual(readdirSync(join(dataDir, 'recordings', 'cam1', '.unstored')), [`${t0}-${t0 + 2000}.ts`]);
+  assert.equal(recorder.stats.unstored, 1);
+  assert.match(logs.join('\n'), /could not be stored \(S3 PUT: cannot reach the store: ECONNREFUSED\); kept in .*\.unstored/);
+  // The run ends while the store is still away: the kept segment stays kept.
+  await recorder.endRun();
+  assert.equal(readdirSync(join(dataDir, 'recordings', 'cam1', '.unstored')).length, 1);
+
+  // The store is back: the next segment that stores brings the kept one in, with its own bounds.
+  away = false;
+  const dir2 = recorder.beginRun();
+  writeFileSync(join(dir2, '000000.ts'), Buffer.alloc(300));
+  now = t0 + 10_000;
+  recorder.onListLine('000000.ts,0.0,2.0');
+  await recorder.idle();
+  assert.deepEqual(indexed.map((s) => [s.startAt.getTime() - t0, s.endAt.getTime() - t0, s.bytes]), [[8000, 10_000, 300], [0, 2000, 100]]);
+  assert.deepEqual(readdirSync(join(dataDir, 'recordings', 'cam1', '.unstored')), []);
+  assert.equal(recorder.stats.unstored, 0);
+
+  // Kept segments are also stored at the next start (a new process).
+  away = true;
+  writeFileSync(join(dir2, '000001.ts'), Buffer.alloc(400));
+  now = t0 + 12_000;
+  recorder.onListLine('000001.ts,2.0,4.0');
+  await recorder.idle();
+  assert.equal(indexed.length, 2);
+  away = false;
+  await new SegmentRecorder(options).recoverLeftovers();
+  assert.deepEqual(indexed.map((s) => s.bytes), [300, 100, 400]);
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { BlobStore } from '../../platform/blob/blob-store.ts';
 import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
@@ -21,6 +21,10 @@ import { containerOf, readFmp4Layout } from '../recording/segment-format.ts';
 // A run that dies without closing its last segment (ffmpeg killed) leaves files not on the list:
 // they are filed with approximate bounds, from the previous segment's end (or the run's start) to
 // the file's modification time.
+//
+// Storing a segment (an upload, with S3) is tried a few times. A segment the store still refuses is
+// not lost: it waits in <dataDir>/recordings/<camera>/.unstored/<startMs>-<endMs>.<ext> and is stored
+// and indexed, with its own bounds, after the next segment that stores, or at the next start.
 
 export interface ClosedSegment {
   cameraId: string;
@@ -48,6 +52,8 @@ export interface SegmentRecorderOptions {
   /** Each segment once indexed. */
   onFiled?(segment: ClosedSegment): void;
   now?: () => number;
+  /** Waits between attempts to store a segment. Default 0.5, 1, 2 and 4 s (five attempts). */
+  storeRetryDelaysMs?: number[];
 }
 
 /** How far a segment's end may be from the clock when it closes. */
@@ -71,6 +77,9 @@ async function holdsMedia(file: string): Promise<boolean> {
 export class SegmentRecorder {
   private readonly cameraDir: string;
   private readonly incomingDir: string;
+  /** Segments the blob store refused, waiting to be stored: <startMs>-<endMs>.<ext>. */
+  private readonly unstoredDir: string;
+  private unstored = 0;
   private readonly now: () => number;
   private queue: Promise<void> = Promise.resolve();
   private run?: { dir: string; startedAt: number; lastEnd: number | null; filed: Set<string>; discard: boolean };
@@ -82,12 +91,13 @@ export class SegmentRecorder {
   constructor(private readonly options: SegmentRecorderOptions) {
     this.cameraDir = join(options.dataDir, 'recordings', options.cameraId);
     this.incomingDir = join(this.cameraDir, '.incoming');
+    this.unstoredDir = join(this.cameraDir, '.unstored');
     this.now = options.now ?? Date.now;
     this.blobs = options.blobs ?? new LocalBlobStore(options.dataDir);
   }
 
-  get stats(): { segments: number; bytes: number; lastSegmentEnd: Date | null; pending: number } {
-    return { ...this.counters, pending: this.pending.length };
+  get stats(): { segments: number; bytes: number; lastSegmentEnd: Date | null; pending: number; unstored: number } {
+    return { ...this.counters, pending: this.pending.length, unstored: this.unstored };
   }
 
   /** Creates the staging folder for a new ffmpeg run and returns it (ffmpeg's working directory). */
@@ -130,7 +140,27 @@ export class SegmentRecorder {
       return this.idle();
     }
     for (const d of dirs.sort()) this.enqueue(() => this.fileOrphans(join(this.incomingDir, d), Number(d), new Set()));
+    this.enqueue(() => this.storeUnstored());
     return this.idle();
+  }
+
+  /** Stores and indexes the segments the blob store refused earlier, oldest first. */
+  private async storeUnstored(): Promise<void> {
+    let names: string[];
+    try {
+      names = readdirSync(this.unstoredDir).sort();
+    } catch {
+      this.unstored = 0;
+      return;
+    }
+    this.unstored = names.length;
+    for (const name of names) {
+      const m = /^(\d+)-(\d+)\.(mp4|ts)$/.exec(name);
+      if (!m) continue;
+      // One failure leaves the rest for the next time: the store is still away.
+      if (!(await this.file(join(this.unstoredDir, name), Number(m[1]), Number(m[2]), false))) return;
+      this.unstored--;
+    }
   }
 
   /** Resolves once every segment seen so far is filed. */
@@ -180,16 +210,34 @@ export class SegmentRecorder {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  private async file(file: string, startMs: number, endMs: number): Promise<void> {
+  /**
+   * Stores the segment's blob, then indexes it; then, when `retryUnstored`, the segments waiting in
+   * .unstored. False when the store refused it: the file is then kept in .unstored.
+   */
+  private async file(file: string, startMs: number, endMs: number, retryUnstored = true): Promise<boolean> {
     const bytes = statSync(file).size;
     const day = new Date(startMs).toISOString().slice(0, 10);
     const ext = extname(file) || '.mp4';
     const layout = ext === '.mp4' ? await readFmp4Layout(file).catch(() => null) : null;
     const keyAt = (ms: number) => `recordings/${this.options.cameraId}/${day}/${ms}${ext}`;
     let key = keyAt(startMs);
-    // Two segments never start in the same millisecond unless the clock stepped back.
-    for (let ms = startMs + 1; await this.blobs.exists(key); ms++) key = keyAt(ms);
-    await this.blobs.put(key, file);
+    try {
+      await this.withRetries(async () => {
+        key = keyAt(startMs);
+        // Two segments never start in the same millisecond unless the clock stepped back.
+        for (let ms = startMs + 1; await this.blobs.exists(key); ms++) key = keyAt(ms);
+        await this.blobs.put(key, file);
+      });
+    } catch (err) {
+      const waiting = join(this.unstoredDir, `${startMs}-${endMs}${ext}`);
+      if (file !== waiting) {
+        mkdirSync(this.unstoredDir, { recursive: true });
+        renameSync(file, waiting);
+        this.unstored++;
+      }
+      this.options.log?.(`camera ${this.options.cameraId}: recording: segment ${new Date(startMs).toISOString()} could not be stored (${(err as Error).message}); kept in ${waiting}, stored once the store is back`);
+      return false;
+    }
     const segment: ClosedSegment = {
       cameraId: this.options.cameraId,
       startAt: new Date(startMs),
@@ -213,6 +261,20 @@ export class SegmentRecorder {
       this.counters.bytes += next.segment.bytes;
       this.counters.lastSegmentEnd = next.segment.endAt;
       this.options.onFiled?.(next.segment);
+    }
+    if (retryUnstored && this.unstored > 0) await this.storeUnstored();
+    return true;
+  }
+
+  private async withRetries(work: () => Promise<void>): Promise<void> {
+    const delays = this.options.storeRetryDelaysMs ?? [500, 1000, 2000, 4000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (attempt >= delays.length) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+      }
     }
   }
 }
