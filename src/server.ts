@@ -160,6 +160,7 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
   const { config, log = () => {} } = options;
   const platform = await createPlatform(options);
   let demoVideo: DemoVideo | undefined;
+  let stopHeartbeat = () => {};
   try {
     const admin = await platform.identity.bootstrapAdmin(config.auth.adminPassword);
     if (admin.created) log(admin.generatedPassword ? 'created user admin (generated password below)' : 'created user admin');
@@ -178,18 +179,27 @@ export async function startPlatform(options: StartOptions): Promise<Running> {
     log(`listening on ${config.server.host}:${port}`);
     const advertised = config.server.advertiseUrl ?? url;
     await platform.nodes.register(platform.workerId, advertised);
+    // Re-said every minute: a node's row outlives it by at most a few minutes, and a live one's stays.
+    const heartbeat = setInterval(() => void platform.nodes.register(platform.workerId, advertised).catch((err) => log(`cluster: ${(err as Error).message}`)), 60_000);
+    heartbeat.unref();
+    stopHeartbeat = () => clearInterval(heartbeat);
     log(`node ${platform.workerId} reached at ${advertised} by the other nodes`);
+    if (!config.server.advertiseUrl && platform.database.kind !== 'pglite' && !/^(127\.|localhost$|::1$)/.test(config.server.host)) {
+      log('warning: server.advertiseUrl is not set, so nodes on other machines cannot relay live video from this one (they are told so, 421/409)');
+    }
     return {
       platform,
       url,
       demoVideo,
       generatedAdminPassword: admin.generatedPassword,
       close: async () => {
+        stopHeartbeat();
         await platform.close();
         await demoVideo?.stop();
       },
     };
   } catch (err) {
+    stopHeartbeat();
     await platform.close();
     await demoVideo?.stop();
     throw err;

@@ -217,7 +217,7 @@ describe('changes by a Bannu supervisor', () => {
     }).execute();
     const refused = await call('bannuSupervisor', 'DELETE', `/api/cameras/${camera.id}`);
     assert.equal(refused.status, 409, refused.raw);
-    assert.match(refused.body.message, new RegExp(`camera "${camera.id}" still has recordings`));
+    assert.match(refused.body.message, new RegExp(`camera "${camera.id}" has recordings or exports, which are kept as evidence`));
     assert.equal((await call('bannuSupervisor', 'GET', `/api/cameras/${camera.id}`)).status, 200);
     assert.equal((await h.database.db.selectFrom('recording_segments').select('id').where('camera_id', '=', camera.id).execute()).length, 1);
     await h.database.db.deleteFrom('recording_segments').where('camera_id', '=', camera.id).execute();

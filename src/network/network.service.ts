@@ -239,7 +239,7 @@ export class NetworkService {
       await this.cameras.delete(id);
     } catch (err) {
       if (!isForeignKeyViolation(err)) throw err;
-      throw new ConflictError(`camera "${id}" still has recordings or exports, which are kept as evidence: set it to maintenance to stop recording, and delete it once retention has removed them`);
+      throw new ConflictError(`camera "${id}" has recordings or exports, which are kept as evidence: set its status to maintenance to take it out of service (it can be deleted only once it has neither)`);
     }
     await this.audit.record(actor, { action: 'camera.delete', targetType: 'camera', targetId: id, scopePath: camera.scope_path, details: { code: camera.code, name: camera.name, siteId: camera.site_id } });
     await this.bus.publish('network.camera.changed', { cameraId: id, siteId: camera.site_id, scopePath: camera.scope_path, change: 'deleted' });

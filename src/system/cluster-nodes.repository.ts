@@ -9,20 +9,17 @@ export class ClusterNodeRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Says where this node is reached. Rows that crashed nodes left behind go at the same time, once
-   * they hold no lease that has not lapsed (a live node's row is never taken).
+   * Says where this node is reached (called at start and every minute). Rows of nodes unseen for ten
+   * minutes (crashed) go at the same time.
    */
   async register(workerId: string, url: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('cluster_nodes')
         .where('worker_id', '<>', workerId)
-        .where('started_at', '<', sql<Date>`now() - interval '1 hour'`)
-        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('camera_leases as l').select(sql`1`.as('one'))
-          .whereRef('l.worker_id', '=', 'cluster_nodes.worker_id')
-          .where('l.expires_at', '>=', sql<Date>`now()`))))
+        .where('seen_at', '<', sql<Date>`now() - interval '10 minutes'`)
         .execute();
       await trx.insertInto('cluster_nodes').values({ worker_id: workerId, url })
-        .onConflict((oc) => oc.column('worker_id').doUpdateSet({ url }))
+        .onConflict((oc) => oc.column('worker_id').doUpdateSet({ url, seen_at: sql<Date>`now()` }))
         .execute();
     });
   }

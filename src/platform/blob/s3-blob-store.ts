@@ -204,6 +204,9 @@ export class S3BlobStore implements BlobStore {
       service: 's3',
     }, this.options);
     const init: NodeRequestInit = { method, headers, redirect: 'manual' };
+    // Bodiless requests answer at once or not at all: a black-holed store fails them in 30 s, not after
+    // undici's 5-minute header timeout (uploads and downloads keep undici's idle timeouts).
+    if (method === 'HEAD' || method === 'DELETE') init.signal = AbortSignal.timeout(30_000);
     if (options.body) {
       init.body = Readable.toWeb(options.body) as unknown as ReadableStream<Uint8Array>;
       init.duplex = 'half';

@@ -136,6 +136,8 @@ export interface ClusterNodeTable {
   /** Base URL of the node's API as other nodes reach it (0005). */
   url: string;
   started_at: CreatedAt;
+  /** Written again every minute while the node runs. */
+  seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface CameraHealthTable {

@@ -222,12 +222,15 @@ export class SegmentRecorder {
     const keyAt = (ms: number) => `recordings/${this.options.cameraId}/${day}/${ms}${ext}`;
     let key = keyAt(startMs);
     try {
-      await this.withRetries(async () => {
-        key = keyAt(startMs);
-        // Two segments never start in the same millisecond unless the clock stepped back.
-        for (let ms = startMs + 1; await this.blobs.exists(key); ms++) key = keyAt(ms);
-        await this.blobs.put(key, file);
+      // Two segments never start in the same millisecond unless the clock stepped back. The key is
+      // chosen once: a retried upload whose first attempt landed (its answer lost) overwrites itself
+      // instead of leaving a blob that no row points to.
+      key = await this.withRetries(async () => {
+        let free = keyAt(startMs);
+        for (let ms = startMs + 1; await this.blobs.exists(free); ms++) free = keyAt(ms);
+        return free;
       });
+      await this.withRetries(() => this.blobs.put(key, file));
     } catch (err) {
       const waiting = join(this.unstoredDir, `${startMs}-${endMs}${ext}`);
       if (file !== waiting) {
@@ -266,7 +269,7 @@ export class SegmentRecorder {
     return true;
   }
 
-  private async withRetries(work: () => Promise<void>): Promise<void> {
+  private async withRetries<T>(work: () => Promise<T>): Promise<T> {
     const delays = this.options.storeRetryDelaysMs ?? [500, 1000, 2000, 4000];
     for (let attempt = 0; ; attempt++) {
       try {

@@ -13,7 +13,7 @@ import { openDatabase, type Database } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrate.ts';
 import { buildHttpApp, type App } from '../../platform/http/app.ts';
 import { LiveHubRegistry } from './live-hub.ts';
-import { RELAYED_BY, relaySocket, type ViewerSocket } from './live-relay.ts';
+import { RELAY_TO, RELAYED_BY, relaySocket, type ViewerSocket } from './live-relay.ts';
 import { registerLiveRoutes } from './live.routes.ts';
 import { LiveService } from './live.service.ts';
 import { encodeTestPattern } from './test-pattern.ts';
@@ -119,8 +119,11 @@ describe('live relay between nodes', { skip: existsSync(FFMPEG) ? false : `${FFM
     viewer.ws.terminate();
     await until(() => hubsA.get('c1')!.stats.viewers === 0, 'the viewer leaving ends the relay on node-a');
     const views = (await liveAudit()).filter((r) => r.outcome === 'ok');
-    assert.equal(views.length, 1, 'one view, audited once');
-    assert.deepEqual([views[0].actor, views[0].target, views[0].details.transport, views[0].details.relayedBy], ['op-bannu', 'c1', 'websocket', 'node-b']);
+    // On record on both nodes: the one the viewer reached (with the viewer's address) and the one that streamed it.
+    assert.deepEqual(views.map((v) => [v.actor, v.target, v.details.transport, v.details.relayedTo ?? null, v.details.relayedBy ?? null]), [
+      ['op-bannu', 'c1', 'websocket', 'node-a', null],
+      ['op-bannu', 'c1', 'websocket', null, 'node-b'],
+    ]);
   });
 
   test('status and snapshot are relayed too', async () => {
@@ -153,6 +156,12 @@ describe('live relay between nodes', { skip: existsSync(FFMPEG) ? false : `${FFM
     assert.match(String(viewer.texts.at(-1)?.reason), /moved to node "node-b"/);
     const status = await nodeB.inject({ url: '/api/cameras/c2/live', headers: { authorization: 'Bearer op-bannu' } });
     assert.equal(status.statusCode, 503, 'the refusal comes back as the same status');
+  });
+
+  test('a relay that reaches the wrong node (a wrong registered address) is refused with 421, not served or relayed on', async () => {
+    const res = await nodeA.inject({ url: '/api/cameras/c1/live', headers: { authorization: 'Bearer op-bannu', [RELAYED_BY]: 'node-b', [RELAY_TO]: 'node-x' } });
+    assert.equal(res.statusCode, 421);
+    assert.match(res.json().message, /a relay for node "node-x" reached node "node-a".*set its server\.advertiseUrl/);
   });
 
   test('a node that cannot be reached is named, as 502 or as the reason the socket closed', async () => {

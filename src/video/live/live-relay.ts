@@ -8,6 +8,8 @@ import { AppError } from '../../platform/http/errors.ts';
 // answers 503 and the viewer asks again, rather than bouncing between nodes.
 
 export const RELAYED_BY = 'x-safecity-relayed-by';
+/** The node a relayed request is meant for: another node that gets it (a wrong address) refuses it with 421. */
+export const RELAY_TO = 'x-safecity-relay-to';
 
 export interface RelayTarget {
   /** The worker id of the node that ingests the camera. */
@@ -24,6 +26,19 @@ export interface RelayContext {
 }
 
 const HTTP_TIMEOUT_MS = 8000;
+/** The camera's node is pinged this often once the relay is open; no pong by the next ping ends the relay. */
+const PING_MS = 15_000;
+
+function relayHeaders(target: RelayTarget, ctx: RelayContext): Record<string, string> {
+  return { authorization: `Bearer ${ctx.credential}`, [RELAYED_BY]: ctx.from, [RELAY_TO]: target.node };
+}
+
+/** A WebSocket close reason: at most 123 bytes of UTF-8, cut at a character. */
+function closeReason(text: string): string {
+  let out = text;
+  while (Buffer.byteLength(out) > 120) out = out.slice(0, -1);
+  return out;
+}
 
 function unreachable(target: RelayTarget, err: unknown): AppError {
   const why = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
@@ -35,7 +50,7 @@ export async function relayGet(target: RelayTarget, path: string, ctx: RelayCont
   let res: Response;
   try {
     res = await fetch(new URL(path, target.url), {
-      headers: { authorization: `Bearer ${ctx.credential}`, [RELAYED_BY]: ctx.from },
+      headers: relayHeaders(target, ctx),
       signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
     });
   } catch (err) {
@@ -82,17 +97,32 @@ export function relaySocket(target: RelayTarget, path: string, ctx: RelayContext
   const low = options.lowWaterBytes ?? 1024 * 1024;
   const url = new URL(path, target.url);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  const upstream = new WebSocket(url, { headers: { authorization: `Bearer ${ctx.credential}`, [RELAYED_BY]: ctx.from }, handshakeTimeout: HTTP_TIMEOUT_MS });
+  const upstream = new WebSocket(url, { headers: relayHeaders(target, ctx), handshakeTimeout: HTTP_TIMEOUT_MS });
   let viewerGone = false;
   let ended = false;
   let drainTimer: NodeJS.Timeout | undefined;
+  // A node cut off without a close (a partition) answers no ping: the relay ends and the viewer reconnects.
+  let pingTimer: NodeJS.Timeout | undefined;
+  let answered = true;
+  upstream.on('open', () => {
+    pingTimer = setInterval(() => {
+      if (!answered) {
+        upstream.terminate();
+        return;
+      }
+      answered = false;
+      upstream.ping();
+    }, PING_MS);
+  });
+  upstream.on('pong', () => (answered = true));
   /** Tells the viewer why there is no stream, and closes its socket. */
   const end = (code: number, reason: string) => {
     clearInterval(drainTimer);
+    clearInterval(pingTimer);
     if (ended || viewerGone || viewer.readyState !== OPEN) return;
     ended = true;
     viewer.send(JSON.stringify({ type: 'end', reason }));
-    viewer.close(code, reason.slice(0, 120));
+    viewer.close(code, closeReason(reason));
   };
 
   upstream.on('message', (data, isBinary) => {
@@ -128,13 +158,15 @@ export function relaySocket(target: RelayTarget, path: string, ctx: RelayContext
   upstream.on('error', (err) => end(1011, unreachable(target, err).message));
   upstream.on('close', (code, reason) => {
     clearInterval(drainTimer);
+    clearInterval(pingTimer);
     if (ended || viewerGone || viewer.readyState !== OPEN) return;
     ended = true;
-    viewer.close(sendable(code) ? code : 1011, (reason.toString('utf8') || 'the camera node closed the stream').slice(0, 120));
+    viewer.close(sendable(code) ? code : 1011, closeReason(reason.toString('utf8') || 'the camera node closed the stream'));
   });
   const viewerLeft = () => {
     viewerGone = true;
     clearInterval(drainTimer);
+    clearInterval(pingTimer);
     if (upstream.readyState === WebSocket.CONNECTING || upstream.readyState === WebSocket.OPEN) upstream.terminate();
   };
   viewer.on('close', viewerLeft);

@@ -5,7 +5,7 @@ import type { App } from '../../platform/http/app.ts';
 import type { InitSegment } from './fmp4.ts';
 import type { FastifyRequest } from 'fastify';
 import type { LiveHub, LiveListener } from './live-hub.ts';
-import { RELAYED_BY, relaySocket, type ViewerSocket } from './live-relay.ts';
+import { RELAY_TO, RELAYED_BY, relaySocket, type ViewerSocket } from './live-relay.ts';
 import { liveStatusPath, type LiveRequest, type LiveService, type LiveSource } from './live.service.ts';
 
 // Live protocol on `GET /api/cameras/:id/live` (WebSocket; `?token=` since browsers can't send headers):
@@ -74,8 +74,8 @@ function pipeToSocket(hub: LiveHub, socket: LiveSocket): void {
 }
 
 function liveRequest(req: FastifyRequest): LiveRequest {
-  const relayedBy = req.headers[RELAYED_BY];
-  return { credential: req.credential, relayedBy: typeof relayedBy === 'string' ? relayedBy : undefined };
+  const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+  return { credential: req.credential, relayedBy: header(RELAYED_BY), relayTo: header(RELAY_TO) };
 }
 
 export function registerLiveRoutes(app: App, live: LiveService): void {

@@ -1,6 +1,6 @@
 import type { AuditService } from '../../audit/audit.service.ts';
 import { pathInScope, type Actor } from '../../identity/actor.ts';
-import { ConflictError, NotFoundError, UnavailableError } from '../../platform/http/errors.ts';
+import { AppError, ConflictError, NotFoundError, UnavailableError } from '../../platform/http/errors.ts';
 import type { LiveHub, LiveHubRegistry } from './live-hub.ts';
 import { relayGet, type RelayContext, type RelayTarget } from './live-relay.ts';
 import { snapshotJpeg } from './snapshot.ts';
@@ -36,6 +36,8 @@ export interface LiveRequest {
   credential?: string;
   /** Set when another node relayed this request: it is served here or refused, never relayed again. */
   relayedBy?: string;
+  /** The node a relayed request was meant for (another one refuses it: a wrong address in cluster_nodes). */
+  relayTo?: string;
 }
 
 /** Where a viewer's video comes from: this node's hub, or the node that ingests the camera. */
@@ -86,7 +88,11 @@ export class LiveService {
    */
   async watch(actor: Actor, cameraId: string, transport: LiveTransport = 'websocket', request: LiveRequest = {}): Promise<LiveSource> {
     const found = await this.locate(actor, cameraId, request);
-    if (found.relay) return { relay: found.relay };
+    if (found.relay) {
+      // On record here too, with the viewer's own address: the node that streams it sees only this node's.
+      await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath: found.scopePath, details: { transport, relayedTo: found.relay.node } });
+      return { relay: found.relay };
+    }
     await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath: found.scopePath, details: { transport, ...(request.relayedBy ? { relayedBy: request.relayedBy } : {}) } });
     return { hub: found.hub };
   }
@@ -109,6 +115,9 @@ export class LiveService {
       }
       // Outside the actor's scope reads as absent, so ids can't be probed.
       throw new NotFoundError('camera', cameraId);
+    }
+    if (request.relayTo && request.relayTo !== this.deps.workerId) {
+      throw new AppError(421, 'misdirected', `a relay for node "${request.relayTo}" reached node "${this.deps.workerId ?? 'unnamed'}": the address node "${request.relayTo}" registered reaches another node; set its server.advertiseUrl`);
     }
     const hub = this.deps.registry.get(cameraId);
     if (hub) return { hub, scopePath };

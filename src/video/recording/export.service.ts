@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditService } from '../../audit/audit.service.ts';
 import type { Actor } from '../../identity/actor.ts';
@@ -194,7 +194,7 @@ export class ExportService {
         if (Date.now() - reported >= 1000) write();
       });
       if (signal.aborted) throw new Error('aborted');
-      const plan = planRange(files, segments, from, to);
+      const plan = planRange(files, segments.filter((s) => files.has(s.path)), from, to);
       if (!plan) throw new Error('no recording left in the period');
       await renderRange(this.options.tools, plan, out, {
         signal,
@@ -212,6 +212,7 @@ export class ExportService {
     } catch (err) {
       clearInterval(heartbeat);
       await writing;
+      await rm(out, { force: true }).catch(() => {});
       const message = signal.aborted ? 'stopped: the node shut down' : (err as Error).message;
       await this.exports.fail(id, message).catch(() => {});
     }

@@ -90,11 +90,15 @@ export class RetentionRepository {
   }
 }
 
-/** No pending or running export of the segment's camera overlaps it. */
+/**
+ * No pending or running export of the segment's camera overlaps it. An export whose runner has not
+ * touched it for ten minutes (its heartbeat is seconds) lost its node and holds nothing.
+ */
 function notBeingExported(eb: ExpressionBuilder<DB & { s: RecordingSegmentTable }, 's'>) {
   return eb.not(eb.exists(eb.selectFrom('video_exports as e').select(sql`1`.as('one'))
     .whereRef('e.camera_id', '=', 's.camera_id')
     .where('e.status', 'in', ['pending', 'running'])
+    .where('e.updated_at', '>', sql<Date>`now() - interval '10 minutes'`)
     .whereRef('e.from_at', '<', 's.end_at')
     .whereRef('e.to_at', '>', 's.start_at')));
 }

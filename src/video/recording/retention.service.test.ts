@@ -135,10 +135,16 @@ test('a segment an unfinished export is reading is neither expired nor evicted u
   report = await new RetentionService(repo, index, { dataDir, retentionDays: 365, quotaBytes: 10 }).runOnce(NOW);
   assert.equal(report.evicted, 0);
   assert.equal(report.overQuota, true);
-  // Once the export is done the segment is an ordinary old segment again.
-  await database.db.updateTable('video_exports').set({ status: 'done' }).where('id', '=', 'exp-1').execute();
+  // An export whose node died (untouched for an hour) holds nothing; nor does one that is done.
+  await database.db.updateTable('video_exports').set({ updated_at: new Date(Date.now() - 3600_000) }).where('id', '=', 'exp-1').execute();
   report = await service.runOnce(NOW);
-  assert.equal(report.expired, 1);
+  assert.equal(report.expired, 1, 'a stale export pins nothing');
+  assert.deepEqual(await remainingIds(), []);
+  await database.db.updateTable('video_exports').set({ status: 'done', updated_at: new Date() }).where('id', '=', 'exp-1').execute();
+  const again = await segment('cam-a', 40 * DAY, 100);
+  assert.ok(again.id > 0);
+  report = await service.runOnce(NOW);
+  assert.equal(report.expired, 1, 'a done export pins nothing');
   assert.deepEqual(await remainingIds(), []);
 });
 
