@@ -13,6 +13,17 @@ export class ExportRepository {
     return this.db.insertInto('video_exports').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
   }
 
+  /**
+   * Inserts the job and runs `within` in the same transaction (to read what it needs, locked); a
+   * throw there leaves no job. Retention skips segments a pending job overlaps once this commits.
+   */
+  async insertWith<T>(row: NewExport, within: (trx: Db) => Promise<T>): Promise<{ row: ExportRow; result: T }> {
+    return this.db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('video_exports').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
+      return { row: inserted, result: await within(trx) };
+    });
+  }
+
   get(id: string): Promise<ExportRow | undefined> {
     return this.db.selectFrom('video_exports').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -9,7 +9,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../../platform/ht
 import { ExportRepository } from './export.repository.ts';
 import { ExportService } from './export.service.ts';
 import { probe, type MediaTools } from './ffmpeg.ts';
-import { RecordingRepository } from './recording.repository.ts';
 import { actorFor, encodeSegments, fileSegments, insertSegments, recordingHarness, seedCameras, type RecordingHarness } from './recording.fixture.ts';
 
 const tools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
@@ -21,7 +20,7 @@ let dataDir: string;
 let repo: ExportRepository;
 
 function exportService(options: { heartbeatMs?: number; staleSeconds?: number } = {}): ExportService {
-  return new ExportService(repo, new RecordingRepository(h.database.db), h.network.network, h.audit, { dataDir, tools, ...options });
+  return new ExportService(repo, h.network.network, h.audit, { dataDir, tools, ...options });
 }
 
 before(async () => {
@@ -49,7 +48,7 @@ class WatchedExports extends ExportRepository {
 
 test('an export runs in the background to one MP4 with its SHA-256, reported by any node', async () => {
   const watched = new WatchedExports(h.database.db);
-  const node = new ExportService(watched, new RecordingRepository(h.database.db), h.network.network, h.audit, { dataDir, tools, heartbeatMs: 10 });
+  const node = new ExportService(watched, h.network.network, h.audit, { dataDir, tools, heartbeatMs: 10 });
   const job = await node.request(investigator, 'cam-1', { from: at(3.5), to: at(23.5), reason: 'FIR 112/2025 Saddar' });
   assert.equal(job.status, 'pending');
   assert.equal(job.reason, 'FIR 112/2025 Saddar');

@@ -9,8 +9,9 @@ import { LocalBlobStore } from '../../platform/blob/local-blob-store.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/http/errors.ts';
 import type { ExportRepository, ExportRow } from './export.repository.ts';
 import type { MediaTools } from './ffmpeg.ts';
-import { checkPeriod, recordedSegments, type CameraAccess, type SegmentIndex } from './playback.service.ts';
+import { checkPeriod, recordedSegments, type CameraAccess } from './playback.service.ts';
 import { planRange, renderRange, type StoredSegment } from './range-render.ts';
+import { RecordingRepository } from './recording.repository.ts';
 import { segmentFiles } from './segment-files.ts';
 
 export interface ExportOptions {
@@ -80,7 +81,6 @@ export class ExportService {
 
   constructor(
     private readonly exports: ExportRepository,
-    private readonly index: SegmentIndex,
     private readonly cameras: CameraAccess,
     private readonly audit: AuditService,
     private readonly options: ExportOptions,
@@ -99,10 +99,15 @@ export class ExportService {
     checkPeriod(input.from, input.to, this.maxExportSeconds);
     if (this.closed) throw new ConflictError('this node is shutting down; request the export again');
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
-    const segments = await recordedSegments(this.index, this.blobs, camera.id, input.from, input.to);
-    if (!segments.length) throw new NotFoundError(`recording of camera ${camera.id} between ${input.from.toISOString()} and ${input.to.toISOString()}`);
-    const row = await this.exports.insert({
+    // The job and its segments in one transaction: segments a retention batch is deleting are waited
+    // for and not used, and from the commit on retention spares the period until the job ends.
+    const { row, result: segments } = await this.exports.insertWith({
       id: randomUUID(), camera_id: camera.id, from_at: input.from, to_at: input.to, requested_by: actor.userId, reason,
+    }, async (trx) => {
+      const locked = new RecordingRepository(trx);
+      const found = await recordedSegments({ list: (id, from, to, limit) => locked.list(id, from, to, limit, 'share') }, this.blobs, camera.id, input.from, input.to);
+      if (!found.length) throw new NotFoundError(`recording of camera ${camera.id} between ${input.from.toISOString()} and ${input.to.toISOString()}`);
+      return found;
     });
     await this.audit.record(actor, {
       action: 'video.export', targetType: 'camera', targetId: camera.id, scopePath: camera.scopePath, reason,

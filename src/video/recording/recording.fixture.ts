@@ -113,8 +113,9 @@ export interface RecordingHarness {
 }
 
 /** A migrated in-memory database with the real audit and network services over it. */
-export async function recordingHarness(): Promise<RecordingHarness> {
-  const database = await openDatabase({});
+/** Recording services' surroundings on PGlite, or on the PostgreSQL database at `url`. */
+export async function recordingHarness(url?: string): Promise<RecordingHarness> {
+  const database = await openDatabase(url ? { url } : {});
   await migrate(database.db);
   const audit = new AuditService(new AuditRepository(database.db));
   const bus = new MemoryBus();

@@ -38,7 +38,7 @@ export function createRecordingServices(deps: RecordingDeps): RecordingServices 
   const dataDir = config.dataDir;
   const index = new RecordingRepository(db);
   const playback = new PlaybackService(index, cameras, audit, { dataDir, tools, blobs });
-  const exports = new ExportService(new ExportRepository(db), index, cameras, audit, { dataDir, tools, blobs });
+  const exports = new ExportService(new ExportRepository(db), cameras, audit, { dataDir, tools, blobs });
   const retention = new RetentionService(new RetentionRepository(db), index, {
     dataDir,
     blobs,

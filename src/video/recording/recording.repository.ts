@@ -76,8 +76,12 @@ export class RecordingRepository {
       .executeTakeFirstOrThrow();
   }
 
-  /** A camera's segments overlapping [from, to), oldest first; at most `limit` (default 10,000). */
-  list(cameraId: string, from: Date, to: Date, limit = 10_000): Promise<SegmentRow[]> {
+  /**
+   * A camera's segments overlapping [from, to), oldest first; at most `limit` (default 10,000).
+   * `share`: locked FOR SHARE until the caller's transaction ends (a retention batch deleting them is
+   * waited for, and the rows it deleted are not returned).
+   */
+  list(cameraId: string, from: Date, to: Date, limit = 10_000, lock?: 'share'): Promise<SegmentRow[]> {
     return this.db
       .selectFrom('recording_segments')
       .selectAll()
@@ -88,6 +92,7 @@ export class RecordingRepository {
       .orderBy('start_at')
       .orderBy('id')
       .limit(limit)
+      .$if(lock === 'share', (q) => q.forShare())
       .execute();
   }
 
