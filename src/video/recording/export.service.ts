@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditService } from '../../audit/audit.service.ts';
@@ -199,7 +199,7 @@ export class ExportService {
         if (Date.now() - reported >= 1000) write();
       });
       if (signal.aborted) throw new Error('aborted');
-      const plan = planRange(files, segments.filter((s) => files.has(s.path)), from, to);
+      const plan = planRange(files, segments, from, to);
       if (!plan) throw new Error('no recording left in the period');
       await renderRange(this.options.tools, plan, out, {
         signal,

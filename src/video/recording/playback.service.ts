@@ -104,8 +104,7 @@ export class PlaybackService {
     checkPeriod(from, to, this.maxPlaybackSeconds);
     const camera = await this.cameras.getCameraForActor(actor, cameraId);
     const segments = await recordedSegments(this.index, this.blobs, camera.id, from, to);
-    const files = segments.length ? await segmentFiles(this.blobs, segments) : new Map<string, string>();
-    const plan = planRange(files, segments.filter((s) => files.has(s.path)), from, to);
+    const plan = planRange(await segmentFiles(this.blobs, segments), segments, from, to);
     if (!plan) throw new NotFoundError(`recording of camera ${camera.id} between ${from.toISOString()} and ${to.toISOString()}`);
     // The key covers the segments used, so a range whose segments changed (evicted, late arrival) is made again.
     const key = createHash('sha256').update(JSON.stringify([camera.id, from, to, plan.script])).digest('hex').slice(0, 40);

@@ -69,20 +69,18 @@ function concatScript(entries: readonly ConcatEntry[]): string {
 }
 
 /**
- * The concat script and timing for [from, to) over `segments` (only those overlapping are used);
- * `files` gives each segment's local file by its key (segmentFiles).
+ * The concat script and timing for [from, to) over `segments`: those overlapping it that have a local
+ * file in `files` (by key, from segmentFiles); one without a file is a gap, as a missing blob is.
  */
 export function planRange(files: ReadonlyMap<string, string>, segments: readonly StoredSegment[], from: Date, to: Date): RangePlan | null {
   const used = segments
-    .filter((s) => s.end_at > from && s.start_at < to)
+    .filter((s) => s.end_at > from && s.start_at < to && files.has(s.path))
     .sort((a, b) => a.start_at.getTime() - b.start_at.getTime());
   if (!used.length) return null;
   const entries = used.map((s, i): ConcatEntry => {
     const next = used[i + 1];
     const gap = next && next.start_at.getTime() - s.end_at.getTime() > TOUCH_MS;
-    const file = files.get(s.path);
-    if (!file) throw new Error(`no local file of segment ${s.path}`);
-    return { file, ...(gap && { duration: (next.start_at.getTime() - s.start_at.getTime()) / 1000 }) };
+    return { file: files.get(s.path)!, ...(gap && { duration: (next.start_at.getTime() - s.start_at.getTime()) / 1000 }) };
   });
   return {
     script: concatScript(entries),
