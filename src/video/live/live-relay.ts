@@ -115,15 +115,16 @@ export function relaySocket(target: RelayTarget, path: string, ctx: RelayContext
     }, PING_MS);
   });
   upstream.on('pong', () => (answered = true));
-  /** Tells the viewer why there is no stream, and closes its socket. */
-  const end = (code: number, reason: string) => {
+  /** Closes the viewer's socket once, first telling it why there is no stream when `tell`. */
+  const finish = (code: number, reason: string, tell: boolean) => {
     clearInterval(drainTimer);
     clearInterval(pingTimer);
     if (ended || viewerGone || viewer.readyState !== OPEN) return;
     ended = true;
-    viewer.send(JSON.stringify({ type: 'end', reason }));
+    if (tell) viewer.send(JSON.stringify({ type: 'end', reason }));
     viewer.close(code, closeReason(reason));
   };
+  const end = (code: number, reason: string) => finish(code, reason, true);
 
   upstream.on('message', (data, isBinary) => {
     if (viewer.readyState !== OPEN) return;
@@ -156,13 +157,7 @@ export function relaySocket(target: RelayTarget, path: string, ctx: RelayContext
     });
   });
   upstream.on('error', (err) => end(1011, unreachable(target, err).message));
-  upstream.on('close', (code, reason) => {
-    clearInterval(drainTimer);
-    clearInterval(pingTimer);
-    if (ended || viewerGone || viewer.readyState !== OPEN) return;
-    ended = true;
-    viewer.close(sendable(code) ? code : 1011, closeReason(reason.toString('utf8') || 'the camera node closed the stream'));
-  });
+  upstream.on('close', (code, reason) => finish(sendable(code) ? code : 1011, reason.toString('utf8') || 'the camera node closed the stream', false));
   const viewerLeft = () => {
     viewerGone = true;
     clearInterval(drainTimer);

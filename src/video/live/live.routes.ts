@@ -1,9 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Permission } from '../../identity/permissions.ts';
 import { requires } from '../../platform/http/access.ts';
 import type { App } from '../../platform/http/app.ts';
 import type { InitSegment } from './fmp4.ts';
-import type { FastifyRequest } from 'fastify';
 import type { LiveHub, LiveListener } from './live-hub.ts';
 import { RELAY_TO, RELAYED_BY, relaySocket, type ViewerSocket } from './live-relay.ts';
 import { liveStatusPath, type LiveRequest, type LiveService, type LiveSource } from './live.service.ts';

@@ -83,18 +83,16 @@ export class LiveService {
   }
 
   /**
-   * The hub to subscribe to, the view audited as `video.live`; or, for a camera another node
-   * ingests, where to relay from (that node audits the view when the relay reaches it).
+   * The hub to subscribe to, or, for a camera another node ingests, where to relay from; either way
+   * the view is audited as `video.live` here (a relayed one also by the node that streams it).
    */
   async watch(actor: Actor, cameraId: string, transport: LiveTransport = 'websocket', request: LiveRequest = {}): Promise<LiveSource> {
     const found = await this.locate(actor, cameraId, request);
-    if (found.relay) {
-      // On record here too, with the viewer's own address: the node that streams it sees only this node's.
-      await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath: found.scopePath, details: { transport, relayedTo: found.relay.node } });
-      return { relay: found.relay };
-    }
-    await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath: found.scopePath, details: { transport, ...(request.relayedBy ? { relayedBy: request.relayedBy } : {}) } });
-    return { hub: found.hub };
+    // A relaying node records where it sent the viewer, with the viewer's own address (the node that
+    // streams it sees only the relaying node's); that node records who relayed it.
+    const via = found.relay ? { relayedTo: found.relay.node } : request.relayedBy ? { relayedBy: request.relayedBy } : {};
+    await this.deps.audit.record(actor, { action: 'video.live', targetType: 'camera', targetId: cameraId, scopePath: found.scopePath, details: { transport, ...via } });
+    return found.relay ? { relay: found.relay } : { hub: found.hub };
   }
 
   /** The picture at the latest keyframe, as JPEG; audited as a live view (by the node that ingests the camera). */
