@@ -13,9 +13,10 @@ export interface BlobStore {
   readonly location: string;
   /**
    * Stores the finished file `file` under `key`, replacing any blob there. Local: moves the file into
-   * place (a file already at the key's path stays). S3: uploads it, then removes `file`.
+   * place (a file already at the key's path stays). S3: uploads it, then removes `file`. `known.sha256`
+   * (hex), when the caller has hashed the file already, spares the store hashing it again.
    */
-  put(key: string, file: string): Promise<void>;
+  put(key: string, file: string, known?: { sha256: string }): Promise<void>;
   /** A local file with the blob's bytes. Rejects with BlobNotFoundError when there is no such blob. */
   localFile(key: string): Promise<string>;
   /** Whether a blob is stored under `key`. */

@@ -96,10 +96,11 @@ export class S3BlobStore implements BlobStore {
     return join(this.options.cacheDir, checkBlobKey(key));
   }
 
-  async put(key: string, file: string): Promise<void> {
+  async put(key: string, file: string, known?: { sha256: string }): Promise<void> {
     checkBlobKey(key);
     const { size } = await stat(file);
-    const payloadHash = await sha256File(file);
+    // The body's SHA-256 signs the upload: the caller's, when it hashed the file already (an export).
+    const payloadHash = known?.sha256 ?? (await sha256File(file));
     const body = createReadStream(file);
     try {
       const res = await this.send('PUT', key, {

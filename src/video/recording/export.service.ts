@@ -210,7 +210,7 @@ export class ExportService {
         },
       });
       const [sha256, { size }] = await Promise.all([sha256Of(out), stat(out)]);
-      await this.blobs.put(relPath, out);
+      await this.blobs.put(relPath, out, { sha256 });
       clearInterval(heartbeat);
       await writing;
       await this.exports.finish(id, { path: relPath, bytes: size, sha256 });
