@@ -19,7 +19,7 @@ export class ExportRepository {
    */
   async insertWith<T>(row: NewExport, within: (trx: Db) => Promise<T>): Promise<{ row: ExportRow; result: T }> {
     return this.db.transaction().execute(async (trx) => {
-      const inserted = await trx.insertInto('video_exports').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
+      const inserted = await new ExportRepository(trx).insert(row);
       return { row: inserted, result: await within(trx) };
     });
   }
