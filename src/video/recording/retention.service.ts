@@ -144,27 +144,27 @@ export class RetentionService {
     }
   }
 
+  /** Files under <dataDir>/cache (rendered playback files, local copies of S3 blobs) unused for the cache age go. */
   private async pruneCache(now: Date, errors: string[]): Promise<number> {
     const maxAge = (this.options.cacheMaxAgeSeconds ?? 3600) * 1000;
+    const dir = join(this.options.dataDir, 'cache');
+    let names: string[];
+    try {
+      names = await readdir(dir, { recursive: true });
+    } catch {
+      return 0;
+    }
     let removed = 0;
-    for (const dir of [join(this.options.dataDir, 'cache', 'playback'), join(this.options.dataDir, 'cache', 'blobs')]) {
-      let names: string[];
+    for (const name of names) {
+      const file = join(dir, name);
       try {
-        names = await readdir(dir, { recursive: true });
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        const file = join(dir, name);
-        try {
-          const st = await stat(file);
-          if (st.isFile() && now.getTime() - st.mtimeMs > maxAge) {
-            await rm(file, { force: true });
-            removed++;
-          }
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(`cache ${name}: ${(err as Error).message}`);
+        const st = await stat(file);
+        if (st.isFile() && now.getTime() - st.mtimeMs > maxAge) {
+          await rm(file, { force: true });
+          removed++;
         }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(`cache ${name}: ${(err as Error).message}`);
       }
     }
     return removed;
